@@ -1,0 +1,70 @@
+# lockwatch — see README.md. `make run` and `make test` work on a fresh Debian machine.
+
+GO       ?= go
+BIN      := bin/lockwatch
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+export LANG := C.UTF-8
+
+# Debian packages the build and the tests need: restic and rclone (a real REST
+# server) for the tests, a C compiler and X/GL headers for Fyne.
+APT_PACKAGES := restic rclone gcc pkg-config libgl1-mesa-dev xorg-dev xvfb
+
+.PHONY: all build nogui cross run demo test deps vet fuzz clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+# The CLI and daemon without Fyne or cgo.
+nogui:
+	CGO_ENABLED=0 $(GO) build -tags nogui -ldflags "$(LDFLAGS)" -o $(BIN)-nogui .
+
+# Keep the other OSes' platform code compiling (macOS GUI needs a Mac to build).
+cross:
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -tags nogui -o bin/lockwatch-windows-amd64.exe .
+	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build -tags nogui -o bin/lockwatch-darwin-arm64 .
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) vet -tags nogui ./service/... ./platform/...
+	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) vet -tags nogui ./service/... ./platform/...
+
+# Until the tray lands: make the demo repository (a real orphaned lock) when
+# there is no config of your own, and show lockwatch's check of it.
+run: deps build
+	@cfg="$${LOCKWATCH_CONFIG:-$$($(BIN) demo --quiet)}"; \
+	[ -z "$$LOCKWATCH_CONFIG" ] && echo "Using the demo config $$cfg (set LOCKWATCH_CONFIG to use yours)."; \
+	$(BIN) --config "$$cfg" check; status=$$?; \
+	echo; echo "(exit status $$status; try: $(BIN) --config $$cfg unlock demo)"; \
+	[ $$status -le 1 ]
+
+test: deps vet
+	$(GO) test -count=1 ./...
+	$(MAKE) fuzz
+
+vet:
+	@test -z "$$(gofmt -l . | tee /dev/stderr)" || { echo "gofmt: the files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	$(GO) vet -tags nogui ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzClassify -fuzztime 10s ./service/restic/
+
+# Install what the build and the tests need: as root via apt-get, otherwise
+# print the exact command and stop.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+		else \
+			echo "Missing Debian packages. Run:"; \
+			echo "  sudo apt-get install -y$$missing"; \
+			exit 1; \
+		fi; \
+	fi
+
+clean:
+	rm -rf bin dist

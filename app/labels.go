@@ -1,0 +1,66 @@
+package app
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/lock"
+)
+
+// Summary says in a few words how things stand across all repositories.
+func Summary(st service.Status) string {
+	if len(st.Repos) == 0 {
+		return "no repositories configured"
+	}
+	n := map[service.State]int{}
+	for _, r := range st.Repos {
+		n[r.State]++
+	}
+	switch worst := st.Worst(); worst {
+	case service.StateOK, service.StateBusy:
+		return "all repositories are fine"
+	default:
+		return fmt.Sprintf("%d of %d repositories need attention", len(st.Repos)-n[service.StateOK]-n[service.StateBusy], len(st.Repos))
+	}
+}
+
+// RepoLabel is a repository's name and its state in words, e.g.
+// "nas — stale lock (3h, PID 69387 on mbp)".
+func RepoLabel(r service.RepoStatus) string {
+	switch r.State {
+	case service.StateError:
+		return r.Name + " — cannot check: " + r.Error
+	case service.StateOK:
+		return r.Name + " — ok, no locks"
+	}
+	var worst *service.LockStatus
+	for i := range r.Locks {
+		l := &r.Locks[i]
+		if l.Verdict.Stale() || l.Verdict == lock.Invalid {
+			worst = l
+			break
+		}
+	}
+	if worst == nil {
+		l := r.Locks[0]
+		return fmt.Sprintf("%s — in use (PID %d on %s)", r.Name, l.PID, l.Hostname)
+	}
+	if worst.Verdict == lock.Invalid {
+		return fmt.Sprintf("%s — invalid lock file %s", r.Name, worst.ShortID())
+	}
+	return fmt.Sprintf("%s — stale lock (%s, PID %d on %s)", r.Name, lock.Age(time.Duration(worst.AgeSeconds)*time.Second), worst.PID, worst.Hostname)
+}
+
+// LockLabel is one lock on a line: id, kind, owner, age, verdict, reason.
+func LockLabel(l service.LockStatus) string {
+	if l.Verdict == lock.Invalid {
+		return fmt.Sprintf("%s  invalid: %s", l.ShortID(), l.Reason)
+	}
+	kind := "shared"
+	if l.Exclusive {
+		kind = "exclusive"
+	}
+	return fmt.Sprintf("%s  %s  PID %d on %s (%s), %s old — %s: %s", l.ShortID(), kind, l.PID, l.Hostname, l.Username,
+		lock.Age(time.Duration(l.AgeSeconds)*time.Second), l.Verdict, l.Reason)
+}

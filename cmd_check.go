@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/spf13/cobra"
+)
+
+func newCheckCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "check [REPO...]",
+		Short: "Check repositories for locks now",
+		Long: `Check lists the locks of the named repositories (all when none is named),
+judges each one and prints a line per repository and a line per lock.
+
+Verdicts:
+  live      this host, and its restic process is running
+  fresh     another host's lock, refreshed within restic's 30 minutes
+  orphaned  this host, and its process is gone (or its PID was reused)
+  expired   not refreshed for more than 30 minutes
+  invalid   the lock file is empty, corrupt or unreadable
+
+EXIT STATUS
+  0  nothing needs attention
+  1  some repository has a stale or invalid lock
+  2  some repository could not be checked, or a usage or config error`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCheck(cmd, args, asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
+}
+
+func runCheck(cmd *cobra.Command, names []string, asJSON bool) error {
+	cfg, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	st, err := service.NewChecker(cfg).CheckAll(ctx, names...)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		if err := printJSON(cmd.OutOrStdout(), st); err != nil {
+			return err
+		}
+	} else {
+		printStatus(cmd.OutOrStdout(), st)
+	}
+	switch worst := st.Worst(); {
+	case worst == service.StateError:
+		return exitCodeError{exitError}
+	case worst.Worse(service.StateBusy):
+		return exitCodeError{exitAttention}
+	}
+	return nil
+}
+
+// printStatus writes a line per repository and an indented line per lock.
+func printStatus(w io.Writer, st service.Status) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(st.Repos) == 0 {
+		fmt.Fprintln(tw, "no repositories configured")
+	}
+	for _, r := range st.Repos {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Name, r.State, repoSummary(r))
+		for _, l := range r.Locks {
+			printLock(tw, "  ", l)
+		}
+	}
+	tw.Flush()
+}
+
+func repoSummary(r service.RepoStatus) string {
+	if r.Error != "" {
+		return r.Error
+	}
+	stale := 0
+	for _, l := range r.Locks {
+		if l.Verdict.Stale() || l.Verdict == lock.Invalid {
+			stale++
+		}
+	}
+	switch {
+	case len(r.Locks) == 0:
+		return "no locks"
+	case stale == 0:
+		return plural(len(r.Locks), "lock") + ", all in use"
+	default:
+		return fmt.Sprintf("%s, %d need attention (`lockwatch unlock %s`)", plural(len(r.Locks), "lock"), stale, r.Name)
+	}
+}
+
+// printLock writes one lock as a tab-separated row.
+func printLock(w io.Writer, indent string, l service.LockStatus) {
+	if l.Verdict == lock.Invalid {
+		fmt.Fprintf(w, "%s%s\t\t\t\t\t\t%s\t%s\n", indent, l.ShortID(), l.Verdict, l.Reason)
+		return
+	}
+	kind := "shared"
+	if l.Exclusive {
+		kind = "exclusive"
+	}
+	user := l.Username
+	if user == "" {
+		user = "-"
+	}
+	age := lock.Age(time.Duration(l.AgeSeconds) * time.Second)
+	fmt.Fprintf(w, "%s%s\t%s\t%s\t%s\tPID %d\t%s\t%s\t%s\n", indent, l.ShortID(), kind, l.Hostname, user, l.PID, age, l.Verdict, l.Reason)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,32 @@
+// Package process tells whether a process ID exists, when it started and what it is called, without ever signalling the process.
+package process
+
+import (
+	"fmt"
+	"time"
+)
+
+// Info is what the OS says about one process ID.
+type Info struct {
+	PID    int
+	Exists bool
+	// StartTime is when the process started, zero when the OS would not say
+	// (e.g. another user's process on some systems).
+	StartTime time.Time
+	// Name is the executable's short name ("restic", "sleep"), "" when unknown.
+	Name string
+}
+
+// Lookup reports on pid. An error means the OS could not tell whether the
+// process exists; callers must then treat it as possibly alive.
+//
+// With an error, the returned Info still has Exists set, so that a caller
+// that forgets the error errs towards "alive" too.
+func Lookup(pid int) (Info, error) {
+	if pid <= 0 {
+		// 0 and negative numbers name process groups or "everyone" in
+		// the kill(2) family, never one process.
+		return Info{PID: pid, Exists: true}, fmt.Errorf("process: invalid PID %d", pid)
+	}
+	return lookup(pid)
+}

@@ -1,0 +1,282 @@
+// Package service checks restic repositories for locks, judges them and
+// removes the stale ones; the daemon, the tray and the CLI all go through it.
+package service
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/lockwatch/lockwatch/platform/process"
+	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/restic"
+)
+
+// Driver reads and removes one repository's locks.
+type Driver interface {
+	// Reader names the implementation for status output ("restic", "native").
+	Reader() string
+	ListLocks(ctx context.Context) ([]string, error)
+	// ReadLock returns restic.ErrNotFound for a lock that vanished since it was listed.
+	ReadLock(ctx context.Context, id string) (lock.Lock, error)
+	// RemoveLocks deletes exactly these locks, or returns restic.ErrNoExactRemoval.
+	RemoveLocks(ctx context.Context, ids []string) error
+	// UnlockStale removes what restic itself judges stale (`restic unlock`).
+	UnlockStale(ctx context.Context) error
+	// RemoveAll removes every lock (`restic unlock --remove-all`).
+	RemoveAll(ctx context.Context) error
+}
+
+// State sums up a repository, worst first: error, failed, stale, busy, ok.
+type State string
+
+const (
+	StateOK     State = "ok"     // no locks
+	StateBusy   State = "busy"   // live or fresh locks only: restic is at work
+	StateStale  State = "stale"  // a lock nobody holds, or a file that is no lock
+	StateFailed State = "failed" // the last run failed or snapshots are overdue
+	StateError  State = "error"  // the repository could not be checked
+)
+
+// Worse reports whether s needs attention more urgently than t.
+func (s State) Worse(t State) bool { return s.rank() > t.rank() }
+
+func (s State) rank() int {
+	switch s {
+	case StateBusy:
+		return 1
+	case StateStale:
+		return 2
+	case StateFailed:
+		return 3
+	case StateError:
+		return 4
+	}
+	return 0
+}
+
+// LockStatus is one lock with lockwatch's verdict, as shown to users and scripts.
+type LockStatus struct {
+	ID         string       `json:"id"`
+	Time       time.Time    `json:"time,omitzero"`
+	AgeSeconds int64        `json:"age_seconds"`
+	Exclusive  bool         `json:"exclusive"`
+	Hostname   string       `json:"hostname"`
+	Username   string       `json:"username"`
+	PID        int          `json:"pid"`
+	UID        uint32       `json:"uid,omitempty"`
+	GID        uint32       `json:"gid,omitempty"`
+	Verdict    lock.Verdict `json:"verdict"`
+	Reason     string       `json:"reason"`
+}
+
+// ShortID is the first 8 hex digits, as restic prints storage IDs.
+func (l LockStatus) ShortID() string { return lock.Lock{ID: l.ID}.ShortID() }
+
+// RepoStatus is the outcome of checking one repository.
+type RepoStatus struct {
+	Name      string       `json:"name"`
+	State     State        `json:"state"`
+	Error     string       `json:"error"`
+	Reader    string       `json:"reader,omitempty"`
+	CheckedAt time.Time    `json:"checked_at"`
+	Locks     []LockStatus `json:"locks"`
+}
+
+// Status is the outcome of checking several repositories.
+type Status struct {
+	CheckedAt time.Time    `json:"checked_at"`
+	Repos     []RepoStatus `json:"repos"`
+}
+
+// Worst is the state that needs attention most.
+func (s Status) Worst() State {
+	worst := StateOK
+	for _, r := range s.Repos {
+		if r.State.Worse(worst) {
+			worst = r.State
+		}
+	}
+	return worst
+}
+
+// Checker checks repositories. The zero value is not usable: use NewChecker.
+type Checker struct {
+	Config *config.Config
+	Probe  lock.ProcessProbe
+	Now    func() time.Time
+	// Driver opens a repository; tests may replace it.
+	Driver func(*config.Repo) (Driver, error)
+
+	mu    sync.Mutex
+	cache map[string]map[string]lock.Lock // repo name → lock ID → lock
+}
+
+// NewChecker checks the repositories of cfg with the real process table and clock.
+func NewChecker(cfg *config.Config) *Checker {
+	c := &Checker{Config: cfg, Probe: process.Lookup, Now: time.Now, cache: map[string]map[string]lock.Lock{}}
+	c.Driver = c.resticDriver
+	return c
+}
+
+func (c *Checker) resticDriver(r *config.Repo) (Driver, error) {
+	dir, _ := r.LocalPath()
+	return &restic.CLI{
+		Binary:  c.Config.Defaults.Restic,
+		Env:     r.Environ(),
+		Timeout: c.Config.Defaults.Timeout.Duration,
+		Dir:     dir,
+	}, nil
+}
+
+// CheckAll checks the named repositories (all when names is empty), in config order.
+func (c *Checker) CheckAll(ctx context.Context, names ...string) (Status, error) {
+	repos, err := c.pick(names)
+	if err != nil {
+		return Status{}, err
+	}
+	st := Status{CheckedAt: c.Now(), Repos: make([]RepoStatus, len(repos))}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4) // restic is CPU-heavy: scrypt on every start
+	for i, r := range repos {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			st.Repos[i] = c.Check(ctx, r)
+		}()
+	}
+	wg.Wait()
+	return st, nil
+}
+
+func (c *Checker) pick(names []string) ([]*config.Repo, error) {
+	if len(names) == 0 {
+		repos := make([]*config.Repo, len(c.Config.Repos))
+		for i := range c.Config.Repos {
+			repos[i] = &c.Config.Repos[i]
+		}
+		return repos, nil
+	}
+	var repos []*config.Repo
+	for _, name := range names {
+		r, err := c.Repo(name)
+		if err != nil {
+			return nil, err
+		}
+		repos = append(repos, r)
+	}
+	return repos, nil
+}
+
+// ErrUnknownRepo is returned for a repository name that is not configured.
+var ErrUnknownRepo = errors.New("no such repository")
+
+// Repo finds a configured repository by name.
+func (c *Checker) Repo(name string) (*config.Repo, error) {
+	r, ok := c.Config.Repo(name)
+	if !ok {
+		return nil, &unknownRepoError{name: name, path: c.Config.Path}
+	}
+	return r, nil
+}
+
+type unknownRepoError struct{ name, path string }
+
+func (e *unknownRepoError) Error() string {
+	return "no repository named \"" + e.name + "\" in " + e.path + " (see `lockwatch repo list`)"
+}
+func (e *unknownRepoError) Is(target error) bool { return target == ErrUnknownRepo }
+
+// Check lists, reads and judges the locks of one repository.
+func (c *Checker) Check(ctx context.Context, r *config.Repo) RepoStatus {
+	st, _, _ := c.check(ctx, r)
+	return st
+}
+
+// check also hands back the driver and the locks, for Unlock.
+func (c *Checker) check(ctx context.Context, r *config.Repo) (RepoStatus, Driver, []lock.Lock) {
+	st := RepoStatus{Name: r.Name, CheckedAt: c.Now(), Locks: []LockStatus{}}
+	fail := func(err error) (RepoStatus, Driver, []lock.Lock) {
+		st.State, st.Error = StateError, err.Error()
+		return st, nil, nil
+	}
+	d, err := c.Driver(r)
+	if err != nil {
+		return fail(err)
+	}
+	st.Reader = d.Reader()
+	locks, err := c.readLocks(ctx, r.Name, d)
+	if err != nil {
+		return fail(err)
+	}
+	host, err := c.Config.HostName()
+	if err != nil {
+		return fail(err)
+	}
+	now := c.Now()
+	st.State = StateOK
+	for _, l := range locks {
+		ls := c.judge(l, now, host)
+		st.Locks = append(st.Locks, ls)
+		switch {
+		case ls.Verdict.Stale() || ls.Verdict == lock.Invalid:
+			st.State = StateStale
+		case st.State == StateOK:
+			st.State = StateBusy
+		}
+	}
+	return st, d, locks
+}
+
+func (c *Checker) judge(l lock.Lock, now time.Time, host string) LockStatus {
+	j := lock.Judge(l, now, host, c.Probe)
+	ls := LockStatus{
+		ID: l.ID, Time: l.Time, Exclusive: l.Exclusive, Hostname: l.Hostname, Username: l.Username,
+		PID: l.PID, UID: l.UID, GID: l.GID, Verdict: j.Verdict, Reason: j.Reason,
+	}
+	if !l.Time.IsZero() {
+		ls.AgeSeconds = int64(now.Sub(l.Time) / time.Second)
+	}
+	return ls
+}
+
+// readLocks lists the repository's locks and reads those not read before.
+// Lock files are content-addressed, so a lock read once stays true for its ID.
+func (c *Checker) readLocks(ctx context.Context, repo string, d Driver) ([]lock.Lock, error) {
+	ids, err := d.ListLocks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	known := c.cache[repo]
+	c.mu.Unlock()
+	fresh := make(map[string]lock.Lock, len(ids))
+	var locks []lock.Lock
+	for _, id := range ids {
+		l, ok := known[id]
+		if !ok {
+			l, err = d.ReadLock(ctx, id)
+			if errors.Is(err, restic.ErrNotFound) {
+				continue // refreshed or removed since the listing: gone
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		if l.Problem == "" {
+			fresh[id] = l // a read that failed may succeed next time
+		}
+		locks = append(locks, l)
+	}
+	c.mu.Lock()
+	if c.cache == nil {
+		c.cache = map[string]map[string]lock.Lock{}
+	}
+	c.cache[repo] = fresh // forget IDs that are gone, so the cache stays bounded
+	c.mu.Unlock()
+	return locks, nil
+}

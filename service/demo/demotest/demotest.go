@@ -1,0 +1,157 @@
+// Package demotest sets up the real things lockwatch's tests need: restic
+// itself, repositories on local disk and behind a real REST server, and a
+// process that takes over a dead restic's PID.
+package demotest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lockwatch/lockwatch/service/demo"
+)
+
+// Restic returns the path of the real restic binary or fails the test:
+// these tests mean nothing without it (make deps installs it).
+func Restic(t testing.TB) string {
+	t.Helper()
+	path, err := exec.LookPath("restic")
+	if err != nil {
+		t.Fatalf("restic is not installed (run `make deps`, or apt-get install restic): %v", err)
+	}
+	return path
+}
+
+// RequireRoot skips tests that need root: new UTS namespaces, ns_last_pid.
+func RequireRoot(t testing.TB, why string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skipf("needs root to %s", why)
+	}
+}
+
+// LocalRepo makes a new local repository in a temp dir.
+func LocalRepo(t testing.TB) *demo.Repo {
+	t.Helper()
+	r, err := demo.Init(context.Background(), Restic(t), t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// Hold starts a restic that holds a lock and stops it when the test ends.
+func Hold(t testing.TB, r *demo.Repo, opt demo.Options) *demo.Holder {
+	t.Helper()
+	h, err := r.Hold(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Kill() })
+	return h
+}
+
+// Orphan leaves the lock of a restic killed by its PID.
+func Orphan(t testing.TB, r *demo.Repo) *demo.Holder {
+	t.Helper()
+	h := Hold(t, r, demo.Options{})
+	if err := h.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// RESTRepo makes a repository behind a real REST server (`rclone serve
+// restic`) on loopback. Its files are visible on disk, under LocksDir.
+func RESTRepo(t testing.TB) *demo.Repo {
+	t.Helper()
+	rclone, err := exec.LookPath("rclone")
+	if err != nil {
+		t.Fatalf("rclone is not installed (run `make deps`): %v", err)
+	}
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cmd := exec.Command(rclone, "serve", "restic", "--addr", addr, filepath.Join(dir, "served"))
+	cmd.Env = append(os.Environ(), "RCLONE_CONFIG="+filepath.Join(dir, "rclone.conf"))
+	var logs strings.Builder
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	waitListening(t, addr, &logs)
+	r := &demo.Repo{
+		Restic:       Restic(t),
+		Location:     "rest:http://" + addr + "/test/",
+		LocksDir:     filepath.Join(dir, "served", "test", "locks"),
+		PasswordFile: filepath.Join(dir, "password"),
+	}
+	if err := r.Init(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func freeAddr(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitListening(t testing.TB, addr string, logs fmt.Stringer) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return
+		}
+	}
+	t.Fatalf("server on %s did not start: %s", addr, logs)
+}
+
+// TakePID starts a long-running `sleep` with exactly the given PID, which
+// must belong to a process that has ended: the PID reuse that makes
+// restic's own SIGHUP probe kill innocent processes. Linux and root only.
+func TakePID(t testing.TB, pid int) *exec.Cmd {
+	t.Helper()
+	RequireRoot(t, "choose the next PID through /proc/sys/kernel/ns_last_pid")
+	for attempt := 0; attempt < 50; attempt++ {
+		if err := os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(strconv.Itoa(pid-1)), 0o644); err != nil {
+			t.Fatalf("setting ns_last_pid: %v", err)
+		}
+		cmd := exec.Command("sleep", "600")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if cmd.Process.Pid == pid {
+			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+			return cmd
+		}
+		// Another process won the race for that PID; try again.
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+	t.Fatalf("could not start a process with PID %d", pid)
+	return nil
+}
+
+// Running reports whether cmd's process is still running (not a zombie).
+func Running(cmd *exec.Cmd) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
+	if err != nil {
+		return false
+	}
+	s := string(stat)
+	fields := strings.Fields(s[strings.LastIndex(s, ")")+1:])
+	return len(fields) > 0 && fields[0] != "Z"
+}

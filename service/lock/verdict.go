@@ -1,0 +1,123 @@
+package lock
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lockwatch/lockwatch/platform/process"
+)
+
+// Verdict is lockwatch's one-word judgement of a lock.
+type Verdict string
+
+const (
+	// Live: same host, the owner process exists and started before the lock was written.
+	Live Verdict = "live"
+	// Fresh: another host (or an owner that cannot be inspected), refreshed within restic's 30 minutes.
+	Fresh Verdict = "fresh"
+	// Orphaned: same host, the owner process is gone or its PID was reused.
+	Orphaned Verdict = "orphaned"
+	// Expired: not refreshed for more than 30 minutes, restic's own stale rule.
+	Expired Verdict = "expired"
+	// Unrefreshed: younger than 30 minutes, but the same lock ID has been
+	// watched for longer than a live restic would keep it (opt-in, set by the service).
+	Unrefreshed Verdict = "unrefreshed"
+	// Invalid: the lock file is empty, unreadable, undecryptable or malformed.
+	Invalid Verdict = "invalid"
+)
+
+// Stale reports whether the verdict says nobody holds the lock any more:
+// the locks `lockwatch unlock` removes.
+func (v Verdict) Stale() bool { return v == Orphaned || v == Expired }
+
+// StaleAfter is restic's rule: a lock not refreshed for longer than this is
+// stale whoever holds it. A running restic refreshes its lock every 5 minutes.
+const StaleAfter = 30 * time.Minute
+
+// startMargin absorbs the imprecision of process start times (derived from
+// uptime counters, and shifted by any wall-clock step since the lock was
+// written). A process must have started this long after the lock's time
+// before we call its PID reused: wrongly calling a lock orphaned can let a
+// prune delete data a running backup still needs, while wrongly calling it
+// live only delays the next backup.
+const startMargin = 3 * time.Second
+
+// ProcessProbe reports on a local process ID without signalling it.
+type ProcessProbe func(pid int) (process.Info, error)
+
+// Judgement is a verdict with the evidence for it, in words.
+type Judgement struct {
+	Verdict Verdict
+	Reason  string
+}
+
+// Judge applies restic's stale rule, with a kinder process check, to one
+// lock. host is this machine's name as restic would write it. It does no
+// I/O of its own: everything it knows comes from its arguments.
+func Judge(l Lock, now time.Time, host string, probe ProcessProbe) Judgement {
+	if l.Problem != "" {
+		return Judgement{Invalid, l.Problem}
+	}
+	age := now.Sub(l.Time)
+	if age > StaleAfter {
+		return Judgement{Expired, fmt.Sprintf("not refreshed for %s (restic treats locks older than 30m as stale)", Age(age))}
+	}
+	if l.Hostname != host {
+		return Judgement{Fresh, fmt.Sprintf("held by PID %d on host %q, refreshed %s; only that host can tell whether it still runs", l.PID, l.Hostname, ago(age))}
+	}
+	p, err := probe(l.PID)
+	if err != nil {
+		return Judgement{Fresh, fmt.Sprintf("could not inspect process %d (%v), so it may still run; refreshed %s", l.PID, err, ago(age))}
+	}
+	if !p.Exists {
+		return Judgement{Orphaned, fmt.Sprintf("process %d is gone", l.PID)}
+	}
+	if p.StartTime.IsZero() {
+		return Judgement{Live, fmt.Sprintf("process %d exists (its start time is hidden, likely another user's), so the lock may be in use", l.PID)}
+	}
+	if late := p.StartTime.Sub(l.Time); late > startMargin {
+		return Judgement{Orphaned, fmt.Sprintf("PID %d now belongs to %s, started %s after the lock was written", l.PID, nameOf(p), Age(late))}
+	}
+	if !IsRestic(p.Name) && p.Name != "" {
+		return Judgement{Live, fmt.Sprintf("process %d (%s) is running and started before the lock was written; it is not named restic, but may be a wrapper", l.PID, nameOf(p))}
+	}
+	return Judgement{Live, fmt.Sprintf("process %d (%s) is running and started before the lock was written", l.PID, nameOf(p))}
+}
+
+// IsRestic reports whether a process name looks like restic itself
+// ("restic", "restic.exe", "restic_0.19.1_linux_amd64").
+func IsRestic(name string) bool {
+	return strings.Contains(strings.ToLower(name), "restic")
+}
+
+func nameOf(p process.Info) string {
+	if p.Name == "" {
+		return "an unknown program"
+	}
+	return fmt.Sprintf("'%s'", p.Name)
+}
+
+func ago(d time.Duration) string {
+	if d < 0 {
+		return Age(-d) + " in the future by this clock"
+	}
+	return Age(d) + " ago"
+}
+
+// Age formats a duration the way people say it: "45s", "3m", "2h5m", "73h".
+func Age(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 10*time.Hour && d%time.Hour >= time.Minute:
+		return fmt.Sprintf("%dh%dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	default:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	}
+}

@@ -1,0 +1,203 @@
+package restic
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lockwatch/lockwatch/service/lock"
+)
+
+// CLI drives the restic binary for one repository. It works for every
+// backend restic supports; where the repository is a local directory it
+// also reads and removes lock files directly, which restic cannot do one by one.
+type CLI struct {
+	Binary  string        // restic binary, a name on PATH or a path
+	Env     []string      // the repository's environment: location, password source, backend settings
+	Timeout time.Duration // for each restic call
+	Dir     string        // the repository's directory when it is local, else ""
+}
+
+// ErrNoExactRemoval means the driver cannot delete single lock files on this backend.
+var ErrNoExactRemoval = errors.New("removing single locks needs a local repository")
+
+// Reader names how locks are read, for status output.
+func (c *CLI) Reader() string { return "restic" }
+
+// ListLocks returns the IDs under locks/. restic never takes a lock to list (0.13+).
+func (c *CLI) ListLocks(ctx context.Context) ([]string, error) {
+	out, err := c.run(ctx, "list locks", "list", "locks", "--no-lock")
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if id := strings.TrimSpace(line); IsID(id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// ReadLock reads one lock. A lock that no longer exists (refreshed or
+// removed since it was listed) gives an error matching ErrNotFound; a file
+// that cannot be read as a lock gives a Lock whose Problem says why.
+func (c *CLI) ReadLock(ctx context.Context, id string) (lock.Lock, error) {
+	if !IsID(id) {
+		return lock.Lock{}, fmt.Errorf("%q is not a lock ID", id)
+	}
+	if c.Dir != "" {
+		// Look first: restic 0.14 retries a missing file for ~45 s, and
+		// panics on an empty one.
+		fi, err := os.Stat(filepath.Join(c.Dir, "locks", id))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return lock.Lock{}, &Error{Kind: KindNotFound, Op: "cat lock", ExitCode: -1, Detail: "lock " + id[:8] + " no longer exists"}
+		case err == nil && fi.Size() == 0:
+			return lock.Unreadable(id, "empty lock file (0 bytes), left by an interrupted write"), nil
+		}
+	}
+	out, err := c.run(ctx, "cat lock", "cat", "lock", id, "--no-lock")
+	var rerr *Error
+	if errors.As(err, &rerr) && rerr.Kind == KindFailed {
+		// The repository answered the listing, so a failure on this one
+		// file is about the file: corrupt, written with another key, or not JSON.
+		return lock.Unreadable(id, "cannot be read: "+rerr.Detail), nil
+	}
+	if err != nil {
+		return lock.Lock{}, err
+	}
+	l, _ := lock.Parse(id, out) // a malformed record comes back with its Problem set
+	return l, nil
+}
+
+// RemoveLocks deletes exactly these lock files. Only local repositories can.
+func (c *CLI) RemoveLocks(ctx context.Context, ids []string) error {
+	if c.Dir == "" {
+		return ErrNoExactRemoval
+	}
+	var errs []error
+	for _, id := range ids {
+		if !IsID(id) {
+			errs = append(errs, fmt.Errorf("%q is not a lock ID", id))
+			continue
+		}
+		if err := removeLockFile(filepath.Join(c.Dir, "locks", id)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removeLockFile deletes a lock file restic wrote read-only. A file that is
+// already gone was removed by its owner or someone else: the goal is met.
+func removeLockFile(path string) error {
+	// Windows refuses to delete read-only files; elsewhere this is harmless.
+	_ = os.Chmod(path, 0o600)
+	err := os.Remove(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// UnlockStale runs `restic unlock`, which applies restic's own stale rule.
+// Callers must first make sure that rule agrees with lockwatch's verdicts.
+func (c *CLI) UnlockStale(ctx context.Context) error {
+	_, err := c.run(ctx, "unlock", "unlock")
+	return err
+}
+
+// RemoveAll runs `restic unlock --remove-all`: every lock goes, live or not.
+func (c *CLI) RemoveAll(ctx context.Context) error {
+	_, err := c.run(ctx, "unlock --remove-all", "unlock", "--remove-all")
+	return err
+}
+
+// run calls restic with args; everything secret travels in the environment.
+func (c *CLI) run(ctx context.Context, op string, args ...string) ([]byte, error) {
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	bin := c.Binary
+	if bin == "" {
+		bin = "restic"
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = Environ(os.Environ(), c.Env)
+	// restic's sftp backend starts ssh, which keeps our pipes open after
+	// restic is killed; don't wait for it forever.
+	cmd.WaitDelay = 2 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &limitedBuffer{max: 64 << 10, buf: &stderr}
+	err := cmd.Run()
+	if err == nil {
+		return stdout.Bytes(), nil
+	}
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return nil, &Error{Kind: KindTimeout, Op: op, ExitCode: -1, Detail: fmt.Sprintf("no answer within %s", timeout)}
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	}
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		return nil, Classify(op, exitErr.ExitCode(), stderr.Bytes())
+	}
+	return nil, &Error{Kind: KindBinaryMissing, Op: op, ExitCode: -1, Detail: err.Error()}
+}
+
+// Environ is base without any restic settings of its own, plus repo's.
+// A RESTIC_PASSWORD inherited from the user's shell must not win over the
+// configured source, nor reach a repository it was never meant for.
+func Environ(base, repo []string) []string {
+	env := make([]string, 0, len(base)+len(repo))
+	for _, kv := range base {
+		if !strings.HasPrefix(kv, "RESTIC_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, repo...)
+}
+
+// IsID reports whether s is a full storage ID: 64 lowercase hex digits.
+func IsID(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// limitedBuffer keeps the first max bytes: enough for any error restic
+// prints, without letting a runaway process fill memory.
+type limitedBuffer struct {
+	max int
+	buf *bytes.Buffer
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	if room := b.max - b.buf.Len(); room > 0 {
+		if len(p) > room {
+			p = p[:room]
+		}
+		b.buf.Write(p)
+	}
+	return n, nil
+}

@@ -1,0 +1,212 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/restic"
+)
+
+// UnlockOptions says which locks to remove. The zero value removes the
+// locks judged orphaned or expired, and nothing else.
+type UnlockOptions struct {
+	IDs   []string // full IDs or unique prefixes; empty means every stale lock
+	Force bool     // with IDs: remove them even when judged live or fresh
+	All   bool     // every lock whatever its verdict (`restic unlock --remove-all`)
+}
+
+// UnlockResult lists what went and what stayed, each with its verdict.
+type UnlockResult struct {
+	Repo    string       `json:"repo"`
+	Method  string       `json:"method"` // how the locks were removed, "" when nothing was to be done
+	Removed []LockStatus `json:"removed"`
+	Kept    []LockStatus `json:"kept"`
+}
+
+// RefusedError means lockwatch would not remove locks, and why.
+type RefusedError struct {
+	Repo string
+	Why  string
+	Hint string
+}
+
+func (e *RefusedError) Error() string {
+	msg := e.Repo + ": " + e.Why
+	if e.Hint != "" {
+		msg += "; " + e.Hint
+	}
+	return msg
+}
+
+// Unlock checks the repository and removes the locks opts selects. It
+// never removes a lock judged live or fresh unless opts.Force or opts.All
+// says so for that lock.
+func (c *Checker) Unlock(ctx context.Context, r *config.Repo, opts UnlockOptions) (UnlockResult, error) {
+	res := UnlockResult{Repo: r.Name, Removed: []LockStatus{}, Kept: []LockStatus{}}
+	st, d, locks := c.check(ctx, r)
+	if st.State == StateError {
+		return res, errors.New(r.Name + ": " + st.Error)
+	}
+	targets, err := selectTargets(r.Name, st.Locks, opts)
+	if err != nil {
+		return res, err
+	}
+	if len(targets) == 0 {
+		res.Kept = st.Locks
+		return res, nil
+	}
+	ids := make([]string, 0, len(targets))
+	for id := range targets {
+		ids = append(ids, id)
+	}
+	switch err := d.RemoveLocks(ctx, ids); {
+	case err == nil:
+		res.Method = "deleted lock files"
+	case !errors.Is(err, restic.ErrNoExactRemoval):
+		return res, fmt.Errorf("%s: %w", r.Name, err)
+	case opts.All:
+		res.Method = "restic unlock --remove-all"
+		if err := d.RemoveAll(ctx); err != nil {
+			return res, fmt.Errorf("%s: %w", r.Name, err)
+		}
+	default:
+		if err := c.resticUnlockIsSafe(r.Name, st.Locks, locks, targets); err != nil {
+			return res, err
+		}
+		res.Method = "restic unlock"
+		if err := d.UnlockStale(ctx); err != nil {
+			return res, fmt.Errorf("%s: %w", r.Name, err)
+		}
+	}
+	// Report what is really gone, not what we meant to remove.
+	left, err := d.ListLocks(ctx)
+	if err != nil {
+		return res, fmt.Errorf("%s: removed locks, but could not list what is left: %w", r.Name, err)
+	}
+	remaining := map[string]bool{}
+	for _, id := range left {
+		remaining[id] = true
+	}
+	for _, ls := range st.Locks {
+		if remaining[ls.ID] {
+			res.Kept = append(res.Kept, ls)
+		} else {
+			res.Removed = append(res.Removed, ls)
+		}
+	}
+	for _, ls := range res.Kept {
+		if targets[ls.ID] {
+			return res, fmt.Errorf("%s: lock %s is still there after %s", r.Name, ls.ShortID(), res.Method)
+		}
+	}
+	return res, nil
+}
+
+// selectTargets picks the lock IDs to remove.
+func selectTargets(repo string, locks []LockStatus, opts UnlockOptions) (map[string]bool, error) {
+	targets := map[string]bool{}
+	switch {
+	case opts.All:
+		for _, l := range locks {
+			targets[l.ID] = true
+		}
+	case len(opts.IDs) == 0:
+		for _, l := range locks {
+			if l.Verdict.Stale() {
+				targets[l.ID] = true
+			}
+		}
+	default:
+		for _, want := range opts.IDs {
+			l, err := findLock(repo, locks, want)
+			if err != nil {
+				return nil, err
+			}
+			if (l.Verdict == lock.Live || l.Verdict == lock.Fresh) && !opts.Force {
+				return nil, &RefusedError{Repo: repo,
+					Why:  fmt.Sprintf("lock %s is %s: %s", l.ShortID(), l.Verdict, l.Reason),
+					Hint: "removing it can let a prune delete data that running backup still needs; add --force if you are sure it is dead"}
+			}
+			targets[l.ID] = true
+		}
+	}
+	return targets, nil
+}
+
+func findLock(repo string, locks []LockStatus, prefix string) (LockStatus, error) {
+	prefix = strings.ToLower(prefix)
+	var found []LockStatus
+	for _, l := range locks {
+		if strings.HasPrefix(l.ID, prefix) {
+			found = append(found, l)
+		}
+	}
+	switch {
+	case prefix == "":
+		return LockStatus{}, fmt.Errorf("%s: empty lock ID", repo)
+	case len(found) == 0:
+		return LockStatus{}, fmt.Errorf("%s: no lock with ID %s (it may have been refreshed or removed; run `lockwatch check %s`)", repo, prefix, repo)
+	case len(found) > 1:
+		return LockStatus{}, fmt.Errorf("%s: lock ID %s is ambiguous (%d locks start with it); give more digits", repo, prefix, len(found))
+	}
+	return found[0], nil
+}
+
+// resticUnlockIsSafe decides whether plain `restic unlock` removes exactly
+// what lockwatch means to remove, by predicting restic's own rule:
+// it removes every lock older than 30 minutes, and every lock of its own
+// host whose PID it cannot signal with SIGHUP. Two things make that unsafe:
+// a lock restic would remove that lockwatch judged in use, and a same-host
+// PID that belongs to some other program now, which restic's SIGHUP could kill.
+func (c *Checker) resticUnlockIsSafe(repo string, judged []LockStatus, locks []lock.Lock, targets map[string]bool) error {
+	host, err := os.Hostname() // restic's view, not the configured override
+	if err != nil {
+		return fmt.Errorf("%s: cannot tell this machine's host name, which restic unlock would use: %w", repo, err)
+	}
+	now := c.Now()
+	willRemove := map[string]bool{}
+	for i, l := range locks {
+		j := judged[i]
+		if l.Problem != "" {
+			continue // restic's plain unlock skips files it cannot read
+		}
+		if now.Sub(l.Time) > lock.StaleAfter {
+			willRemove[l.ID] = true
+			continue
+		}
+		if l.Hostname != host {
+			continue
+		}
+		p, err := c.Probe(l.PID)
+		switch {
+		case err != nil:
+			return &RefusedError{Repo: repo, Why: fmt.Sprintf("cannot inspect process %d of lock %s (%v), so cannot predict what restic unlock would do", l.PID, j.ShortID(), err)}
+		case !p.Exists || p.StartTime.IsZero():
+			// Gone, or not ours to signal (EPERM): restic calls both stale.
+			willRemove[l.ID] = true
+		case !lock.IsRestic(p.Name):
+			return &RefusedError{Repo: repo,
+				Why:  fmt.Sprintf("lock %s names PID %d, which now belongs to '%s'; restic unlock would send that process SIGHUP, which can kill it", j.ShortID(), l.PID, p.Name),
+				Hint: fmt.Sprintf("wait until PID %d has ended, or remove the lock with `lockwatch unlock %s --all --yes` if no restic runs anywhere on this repository", l.PID, repo)}
+		}
+	}
+	for i, l := range locks {
+		j := judged[i]
+		switch {
+		case willRemove[l.ID] && !j.Verdict.Stale():
+			return &RefusedError{Repo: repo,
+				Why:  fmt.Sprintf("restic unlock would also remove lock %s, which lockwatch judged %s: %s", j.ShortID(), j.Verdict, j.Reason),
+				Hint: "wait for that restic to finish, then unlock again"}
+		case targets[l.ID] && !willRemove[l.ID]:
+			return &RefusedError{Repo: repo,
+				Why:  fmt.Sprintf("restic unlock would not remove lock %s (%s: %s), and this backend cannot delete single lock files", j.ShortID(), j.Verdict, j.Reason),
+				Hint: fmt.Sprintf("use `lockwatch unlock %s --all --yes` if no restic runs anywhere on this repository", repo)}
+		}
+	}
+	return nil
+}

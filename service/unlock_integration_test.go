@@ -1,0 +1,299 @@
+package service_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/demo"
+	"github.com/lockwatch/lockwatch/service/demo/demotest"
+	"github.com/lockwatch/lockwatch/service/lock"
+)
+
+// These tests use the real restic, real repositories and real processes:
+// every lock below was written by restic itself.
+
+func checkerFor(t *testing.T, repos ...*demo.Repo) *service.Checker {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "[defaults]\nrestic = %q\ntimeout = \"60s\"\n", demotest.Restic(t))
+	for i, r := range repos {
+		fmt.Fprintf(&b, "[[repo]]\nname = \"r%d\"\nrepository = %q\npassword_file = %q\n", i, r.Location, r.PasswordFile)
+	}
+	cfg, err := config.Parse(filepath.Join(t.TempDir(), "config.toml"), []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return service.NewChecker(cfg)
+}
+
+func check(t *testing.T, c *service.Checker, name string) service.RepoStatus {
+	t.Helper()
+	r, err := c.Repo(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := c.Check(context.Background(), r)
+	if st.State == service.StateError {
+		t.Fatalf("check %s: %s", name, st.Error)
+	}
+	return st
+}
+
+func unlock(t *testing.T, c *service.Checker, name string, opts service.UnlockOptions) (service.UnlockResult, error) {
+	t.Helper()
+	r, err := c.Repo(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Unlock(context.Background(), r, opts)
+}
+
+func findLock(t *testing.T, st service.RepoStatus, id string) service.LockStatus {
+	t.Helper()
+	for _, l := range st.Locks {
+		if l.ID == id {
+			return l
+		}
+	}
+	t.Fatalf("lock %s not in %+v", id, st.Locks)
+	return service.LockStatus{}
+}
+
+func hasFile(r *demo.Repo, id string) bool {
+	_, err := os.Stat(filepath.Join(r.LocksDir, id))
+	return err == nil
+}
+
+func TestDeadOwnerIsOrphanedAndUnlockRemovesIt(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	dead := demotest.Orphan(t, repo)
+	c := checkerFor(t, repo)
+
+	st := check(t, c, "r0")
+	l := findLock(t, st, dead.LockID)
+	if l.Verdict != lock.Orphaned || l.Reason != fmt.Sprintf("process %d is gone", dead.PID) {
+		t.Errorf("dead owner judged %s: %s", l.Verdict, l.Reason)
+	}
+	if st.State != service.StateStale || l.PID != dead.PID || l.Exclusive {
+		t.Errorf("state %s, lock %+v", st.State, l)
+	}
+
+	res, err := unlock(t, c, "r0", service.UnlockOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Removed) != 1 || res.Removed[0].ID != dead.LockID || res.Method != "deleted lock files" {
+		t.Errorf("unlock result %+v", res)
+	}
+	if hasFile(repo, dead.LockID) {
+		t.Error("the orphaned lock file is still there")
+	}
+	if st := check(t, c, "r0"); st.State != service.StateOK {
+		t.Errorf("after unlock the repo is %s", st.State)
+	}
+}
+
+func TestLiveBackupIsKept(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	live := demotest.Hold(t, repo, demo.Options{})
+	dead := demotest.Orphan(t, repo)
+	c := checkerFor(t, repo)
+
+	st := check(t, c, "r0")
+	if l := findLock(t, st, live.LockID); l.Verdict != lock.Live || !strings.Contains(l.Reason, "'restic'") {
+		t.Errorf("running backup judged %s: %s", l.Verdict, l.Reason)
+	}
+	res, err := unlock(t, c, "r0", service.UnlockOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Removed) != 1 || res.Removed[0].ID != dead.LockID || len(res.Kept) != 1 || res.Kept[0].ID != live.LockID {
+		t.Errorf("unlock removed %+v, kept %+v", res.Removed, res.Kept)
+	}
+	if !hasFile(repo, live.LockID) {
+		t.Fatal("unlock removed a live lock")
+	}
+
+	// Naming the live lock is not enough: it takes --force.
+	_, err = unlock(t, c, "r0", service.UnlockOptions{IDs: []string{live.LockID[:10]}})
+	var refused *service.RefusedError
+	if !errors.As(err, &refused) || !strings.Contains(err.Error(), "is live") {
+		t.Fatalf("unlock --lock of a live lock: %v", err)
+	}
+	if !hasFile(repo, live.LockID) {
+		t.Fatal("--lock without --force removed a live lock")
+	}
+	// With --force it goes; restic's own refresh is then the user's business.
+	res, err = unlock(t, c, "r0", service.UnlockOptions{IDs: []string{live.LockID[:10]}, Force: true})
+	if err != nil || len(res.Removed) != 1 || hasFile(repo, live.LockID) {
+		t.Fatalf("--force: %+v, %v", res, err)
+	}
+	if err := live.Finish(); err == nil {
+		t.Log("restic finished although its lock was removed")
+	}
+}
+
+func TestAnotherHostsLockIsFresh(t *testing.T) {
+	demotest.RequireRoot(t, "run restic under another host name (unshare --uts)")
+	repo := demotest.LocalRepo(t)
+	other := demotest.Hold(t, repo, demo.Options{Hostname: "otherbox"})
+	c := checkerFor(t, repo)
+
+	st := check(t, c, "r0")
+	l := findLock(t, st, other.LockID)
+	if l.Verdict != lock.Fresh || l.Hostname != "otherbox" || !strings.Contains(l.Reason, `host "otherbox"`) {
+		t.Errorf("other host's lock: %+v", l)
+	}
+	if st.State != service.StateBusy {
+		t.Errorf("state %s, want busy", st.State)
+	}
+	// Kill it: from here nobody can tell it died, so it stays fresh and stays.
+	if err := other.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := unlock(t, c, "r0", service.UnlockOptions{})
+	if err != nil || len(res.Removed) != 0 || !hasFile(repo, other.LockID) {
+		t.Fatalf("unlock touched another host's fresh lock: %+v, %v", res, err)
+	}
+}
+
+func TestExclusiveLockIsReported(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	excl := demotest.Hold(t, repo, demo.Options{Exclusive: true})
+	st := check(t, checkerFor(t, repo), "r0")
+	if l := findLock(t, st, excl.LockID); !l.Exclusive || l.Verdict != lock.Live {
+		t.Errorf("restic key passwd's lock: %+v", l)
+	}
+}
+
+func TestPIDReuseLocal(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	dead := demotest.Orphan(t, repo)
+	time.Sleep(4 * time.Second) // the new process must start clearly after the lock
+	squatter := demotest.TakePID(t, dead.PID)
+	c := checkerFor(t, repo)
+
+	l := findLock(t, check(t, c, "r0"), dead.LockID)
+	if l.Verdict != lock.Orphaned || !strings.Contains(l.Reason, fmt.Sprintf("PID %d now belongs to 'sleep'", dead.PID)) {
+		t.Errorf("reused PID judged %s: %s", l.Verdict, l.Reason)
+	}
+	res, err := unlock(t, c, "r0", service.UnlockOptions{})
+	if err != nil || len(res.Removed) != 1 || hasFile(repo, dead.LockID) {
+		t.Fatalf("unlock: %+v, %v", res, err)
+	}
+	if !demotest.Running(squatter) {
+		t.Error("the process that reused the PID was killed")
+	}
+}
+
+func TestInvalidLockFiles(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	empty := writeLockFile(t, repo, nil)
+	garbage := writeLockFile(t, repo, []byte("this is no restic lock, just bytes \x00\x01\x02"))
+	c := checkerFor(t, repo)
+
+	st := check(t, c, "r0")
+	if st.State != service.StateStale {
+		t.Errorf("state %s with invalid lock files", st.State)
+	}
+	if l := findLock(t, st, empty); l.Verdict != lock.Invalid || !strings.Contains(l.Reason, "empty") {
+		t.Errorf("empty lock file: %s: %s", l.Verdict, l.Reason)
+	}
+	if l := findLock(t, st, garbage); l.Verdict != lock.Invalid || !strings.Contains(l.Reason, "cannot be read") {
+		t.Errorf("garbage lock file: %s: %s", l.Verdict, l.Reason)
+	}
+	// Plain unlock leaves them (as restic does); naming one removes it.
+	res, err := unlock(t, c, "r0", service.UnlockOptions{})
+	if err != nil || len(res.Removed) != 0 || len(res.Kept) != 2 {
+		t.Fatalf("plain unlock: %+v, %v", res, err)
+	}
+	if _, err := unlock(t, c, "r0", service.UnlockOptions{IDs: []string{garbage}}); err != nil || hasFile(repo, garbage) {
+		t.Fatalf("unlock --lock of an invalid file: %v", err)
+	}
+	if _, err := unlock(t, c, "r0", service.UnlockOptions{All: true}); err != nil || hasFile(repo, empty) {
+		t.Fatalf("unlock --all: %v", err)
+	}
+}
+
+// writeLockFile puts data under locks/ with its SHA-256 as name, as restic names files.
+func writeLockFile(t *testing.T, r *demo.Repo, data []byte) string {
+	t.Helper()
+	sum := sha256.Sum256(data)
+	id := hex.EncodeToString(sum[:])
+	if err := os.WriteFile(filepath.Join(r.LocksDir, id), data, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestRESTBackend(t *testing.T) {
+	repo := demotest.RESTRepo(t)
+	c := checkerFor(t, repo)
+
+	t.Run("dead owner removed with restic unlock", func(t *testing.T) {
+		dead := demotest.Orphan(t, repo)
+		live := demotest.Hold(t, repo, demo.Options{})
+		st := check(t, c, "r0")
+		if l := findLock(t, st, dead.LockID); l.Verdict != lock.Orphaned {
+			t.Fatalf("dead owner over REST judged %s: %s", l.Verdict, l.Reason)
+		}
+		res, err := unlock(t, c, "r0", service.UnlockOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Method != "restic unlock" || len(res.Removed) != 1 || hasFile(repo, dead.LockID) || !hasFile(repo, live.LockID) {
+			t.Errorf("unlock over REST: %+v", res)
+		}
+		if err := live.Finish(); err != nil {
+			t.Fatalf("the live backup failed after unlock: %v", err)
+		}
+	})
+
+	t.Run("PID reuse refused, squatter survives", func(t *testing.T) {
+		dead := demotest.Orphan(t, repo)
+		time.Sleep(4 * time.Second)
+		squatter := demotest.TakePID(t, dead.PID)
+		if l := findLock(t, check(t, c, "r0"), dead.LockID); l.Verdict != lock.Orphaned {
+			t.Fatalf("reused PID over REST judged %s: %s", l.Verdict, l.Reason)
+		}
+		_, err := unlock(t, c, "r0", service.UnlockOptions{})
+		var refused *service.RefusedError
+		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "SIGHUP") {
+			t.Fatalf("unlock with a reused PID over REST: %v", err)
+		}
+		if !demotest.Running(squatter) {
+			t.Fatal("the process that reused the PID was killed")
+		}
+		if !hasFile(repo, dead.LockID) {
+			t.Fatal("the lock went although lockwatch refused")
+		}
+		// Once the squatter is gone, the same unlock is safe.
+		_ = squatter.Process.Kill()
+		_ = squatter.Wait()
+		if _, err := unlock(t, c, "r0", service.UnlockOptions{}); err != nil || hasFile(repo, dead.LockID) {
+			t.Fatalf("unlock after the squatter ended: %v", err)
+		}
+	})
+
+	t.Run("single lock needs all", func(t *testing.T) {
+		live := demotest.Hold(t, repo, demo.Options{})
+		_, err := unlock(t, c, "r0", service.UnlockOptions{IDs: []string{live.LockID}, Force: true})
+		if err == nil || !hasFile(repo, live.LockID) {
+			t.Fatalf("forced removal of one live lock over REST: %v", err)
+		}
+		res, err := unlock(t, c, "r0", service.UnlockOptions{All: true})
+		if err != nil || res.Method != "restic unlock --remove-all" || hasFile(repo, live.LockID) {
+			t.Fatalf("--all over REST: %+v, %v", res, err)
+		}
+	})
+}
