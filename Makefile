@@ -5,6 +5,7 @@ BIN      := bin/lockwatch
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 export LANG := C.UTF-8
+export LANGUAGE := en
 
 # Debian packages the build and the tests need: restic and rclone (a real REST
 # server) for the tests, a C compiler and X/GL headers for Fyne.

@@ -4,6 +4,7 @@ package main
 
 import (
 	"github.com/lockwatch/lockwatch/app"
+	_ "github.com/lockwatch/lockwatch/app/localeenv" // before Fyne's init: see the package
 	"github.com/spf13/cobra"
 )
 
