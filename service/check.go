@@ -83,12 +83,21 @@ type RepoStatus struct {
 	Reader    string       `json:"reader,omitempty"`
 	CheckedAt time.Time    `json:"checked_at"`
 	Locks     []LockStatus `json:"locks"`
+
+	// Set by the service.
+	NextCheckAt time.Time `json:"next_check_at,omitzero"`
+	AutoUnlock  string    `json:"auto_unlock,omitempty"`
 }
 
 // Status is the outcome of checking several repositories.
 type Status struct {
 	CheckedAt time.Time    `json:"checked_at"`
 	Repos     []RepoStatus `json:"repos"`
+
+	// Source says who checked: "service", or "in-process" when no service answered.
+	Source    string    `json:"source,omitempty"`
+	PID       int       `json:"pid,omitempty"`       // the service's
+	StartedAt time.Time `json:"started_at,omitzero"` // the service's
 }
 
 // Worst is the state that needs attention most.
@@ -109,6 +118,10 @@ type Checker struct {
 	Now    func() time.Time
 	// Driver opens a repository; tests may replace it.
 	Driver func(*config.Repo) (Driver, error)
+	// Observe, when set, returns when each listed lock ID was first seen
+	// (remembering new ones), so that locks another host stopped
+	// refreshing can be judged unrefreshed. The service sets it.
+	Observe func(repo string, ids []string, now time.Time) (map[string]time.Time, error)
 
 	mu    sync.Mutex
 	cache map[string]map[string]lock.Lock // repo name → lock ID → lock
@@ -218,12 +231,26 @@ func (c *Checker) check(ctx context.Context, r *config.Repo) (RepoStatus, Driver
 		return fail(err)
 	}
 	now := c.Now()
+	var firstSeen map[string]time.Time
+	if c.Observe != nil {
+		ids := make([]string, len(locks))
+		for i, l := range locks {
+			ids[i] = l.ID
+		}
+		if firstSeen, err = c.Observe(r.Name, ids, now); err != nil {
+			return fail(err)
+		}
+	}
 	st.State = StateOK
 	for _, l := range locks {
 		ls := c.judge(l, now, host)
+		if seen, ok := firstSeen[l.ID]; ok {
+			j := lock.Watched(lock.Judgement{Verdict: ls.Verdict, Reason: ls.Reason}, now.Sub(seen), c.Config.Defaults.UnrefreshedAfter.Duration)
+			ls.Verdict, ls.Reason = j.Verdict, j.Reason
+		}
 		st.Locks = append(st.Locks, ls)
 		switch {
-		case ls.Verdict.Stale() || ls.Verdict == lock.Invalid:
+		case ls.Verdict.Stale() || ls.Verdict == lock.Invalid || ls.Verdict == lock.Unrefreshed:
 			st.State = StateStale
 		case st.State == StateOK:
 			st.State = StateBusy

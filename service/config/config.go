@@ -45,6 +45,7 @@ const (
 	DefaultCheckInterval    = 5 * time.Minute
 	DefaultUnrefreshedAfter = 15 * time.Minute
 	DefaultTimeout          = 2 * time.Minute
+	DefaultHistoryDays      = 90
 
 	// MinCheckInterval is the smallest accepted check_interval.
 	MinCheckInterval = time.Second
@@ -99,6 +100,8 @@ type Defaults struct {
 	Hostname         string   `toml:"hostname"`
 	UnrefreshedAfter Duration `toml:"unrefreshed_after"`
 	Timeout          Duration `toml:"timeout"`
+	// HistoryDays is how long the service keeps its history of removals and state changes.
+	HistoryDays int `toml:"history_days"`
 }
 
 // Repo is one [[repo]] table.

@@ -331,6 +331,7 @@ func TestParseDefaults(t *testing.T) {
 			CheckInterval:    Duration{5 * time.Minute},
 			UnrefreshedAfter: Duration{15 * time.Minute},
 			Timeout:          Duration{2 * time.Minute},
+			HistoryDays:      DefaultHistoryDays,
 		}
 		if cfg.Defaults != want {
 			t.Errorf("Parse(%q) defaults = %+v, want %+v", in, cfg.Defaults, want)
@@ -552,7 +553,7 @@ password_command = "pass show `+secret+`"
 	// Everything meant for display must be free of the secret.
 	for _, s := range []string{
 		r.Location(), c.Location(), r.String(), c.String(),
-		fmt.Sprintf("%v %+v %#v %s", cfg, cfg, cfg, *cfg),
+		fmt.Sprintf("%v %+v %#v %v", cfg, cfg, cfg, *cfg),
 		fmt.Sprintf("%v %+v %#v", *r, r, c),
 		fmt.Sprint(cfg.Repos),
 	} {

@@ -18,7 +18,7 @@ import (
 // Keys accepted in each table, in the order they are documented.
 var (
 	topKeys      = []string{"defaults", "repo"}
-	defaultsKeys = []string{"restic", "check_interval", "hostname", "unrefreshed_after", "timeout"}
+	defaultsKeys = []string{"restic", "check_interval", "hostname", "unrefreshed_after", "timeout", "history_days"}
 	repoKeys     = []string{"name", "repository", "repository_file", "password_file", "password_command", "env", "auto_unlock", "check_interval"}
 )
 
@@ -235,6 +235,12 @@ func (p *parser) defaults(m map[string]any, d *Defaults) {
 			d.UnrefreshedAfter, _ = p.duration(line, "", k, v)
 		case "timeout":
 			d.Timeout, _ = p.duration(line, "", k, v)
+		case "history_days":
+			if n, ok := v.(int64); ok && n >= 1 {
+				d.HistoryDays = int(n)
+			} else {
+				p.add(line, "history_days must be a whole number of days, at least 1")
+			}
 		default:
 			p.unknownKey(line, "defaults", k, defaultsKeys)
 		}
@@ -261,6 +267,9 @@ func (p *parser) finishDefaults(raw map[string]any, d *Defaults) {
 		p.add(line("unrefreshed_after"),
 			"unrefreshed_after must be longer than %s (restic refreshes the locks of running commands every 5m), not %s",
 			formatDuration(LockRefreshWindow), d.UnrefreshedAfter)
+	}
+	if !isSet("history_days") {
+		d.HistoryDays = DefaultHistoryDays
 	}
 	if !isSet("timeout") {
 		d.Timeout.Duration = DefaultTimeout

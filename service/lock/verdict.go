@@ -121,3 +121,19 @@ func Age(d time.Duration) string {
 		return fmt.Sprintf("%dh", int(d/time.Hour))
 	}
 }
+
+// RefreshInterval is how often a running restic rewrites its lock (under a new ID).
+const RefreshInterval = 5 * time.Minute
+
+// Watched refines a judgement with how long the service has seen the same
+// lock ID. A live restic writes a new lock (with a new ID) every 5 minutes,
+// so another host's lock whose ID stays unchanged for longer than after
+// belongs to a restic that stopped refreshing: crashed, killed or asleep.
+// Only fresh locks change: a live one has a running process that we can see,
+// and lockwatch never removes a lock whose owner it saw running.
+func Watched(j Judgement, watched, after time.Duration) Judgement {
+	if j.Verdict != Fresh || watched <= after {
+		return j
+	}
+	return Judgement{Unrefreshed, fmt.Sprintf("lock unchanged for %s; a running restic rewrites its lock every %s", Age(watched), Age(RefreshInterval))}
+}

@@ -111,3 +111,27 @@ func TestAge(t *testing.T) {
 		}
 	}
 }
+
+func TestWatched(t *testing.T) {
+	fresh := Judgement{Fresh, `held by PID 1 on host "mbp", refreshed 3m ago`}
+	live := Judgement{Live, "process 1 ('restic') is running"}
+	tests := []struct {
+		name     string
+		j        Judgement
+		watched  time.Duration
+		want     Verdict
+		inReason string
+	}{
+		{"fresh, seen for less than the grace", fresh, 10 * time.Minute, Fresh, "refreshed 3m ago"},
+		{"fresh, seen exactly the grace", fresh, 15 * time.Minute, Fresh, "refreshed"},
+		{"fresh, unchanged past the grace", fresh, 16 * time.Minute, Unrefreshed, "lock unchanged for 16m; a running restic rewrites its lock every 5m"},
+		{"live stays live however long: its process runs", live, 2 * time.Hour, Live, "running"},
+		{"orphaned is already stale", Judgement{Orphaned, "process 1 is gone"}, time.Hour, Orphaned, "gone"},
+	}
+	for _, tt := range tests {
+		got := Watched(tt.j, tt.watched, 15*time.Minute)
+		if got.Verdict != tt.want || !strings.Contains(got.Reason, tt.inReason) {
+			t.Errorf("%s: got %s (%s)", tt.name, got.Verdict, got.Reason)
+		}
+	}
+}
