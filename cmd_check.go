@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os/signal"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/lock"
 	"github.com/spf13/cobra"
 )
@@ -47,7 +51,13 @@ func runCheck(cmd *cobra.Command, names []string, asJSON bool) error {
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	st, err := service.NewChecker(cfg).CheckAll(ctx, names...)
+	var st service.Status
+	if client, svc := serviceFor(ctx, cfg); client != nil {
+		st, err = checkViaService(ctx, client, svc, names)
+	} else {
+		st, err = service.NewChecker(cfg).CheckAll(ctx, names...)
+		st.Source = "in-process"
+	}
 	if err != nil {
 		return err
 	}
@@ -58,6 +68,11 @@ func runCheck(cmd *cobra.Command, names []string, asJSON bool) error {
 	} else {
 		printStatus(cmd.OutOrStdout(), st)
 	}
+	return exitForStatus(st)
+}
+
+// exitForStatus is check's and status's exit status.
+func exitForStatus(st service.Status) error {
 	switch worst := st.Worst(); {
 	case worst == service.StateError:
 		return exitCodeError{exitError}
@@ -65,6 +80,29 @@ func runCheck(cmd *cobra.Command, names []string, asJSON bool) error {
 		return exitCodeError{exitAttention}
 	}
 	return nil
+}
+
+// checkViaService asks the running service to check now, so that its
+// schedule, history and tray see the result too.
+func checkViaService(ctx context.Context, c *api.Client, svc service.Status, names []string) (service.Status, error) {
+	if len(names) == 0 {
+		for _, r := range svc.Repos {
+			names = append(names, r.Name)
+		}
+	}
+	st := service.Status{CheckedAt: time.Now(), Source: "service", ConfigPath: svc.ConfigPath, PID: svc.PID, StartedAt: svc.StartedAt,
+		Repos: make([]service.RepoStatus, len(names))}
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st.Repos[i], errs[i] = c.Check(ctx, name)
+		}()
+	}
+	wg.Wait()
+	return st, errors.Join(errs...)
 }
 
 // printStatus writes a line per repository and an indented line per lock.

@@ -1,13 +1,20 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os/signal"
 	"syscall"
 	"text/tabwriter"
 
+	"github.com/lockwatch/lockwatch/platform/paths"
 	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/daemon"
+	"github.com/lockwatch/lockwatch/service/store"
 	"github.com/spf13/cobra"
 )
 
@@ -55,6 +62,36 @@ EXIT STATUS
 	return cmd
 }
 
+// unlockInProcess unlocks without a service, and still writes the audit
+// trail to the service's store (it is safe to share with a running service).
+func unlockInProcess(ctx context.Context, cfg *config.Config, name string, opts service.UnlockOptions) (service.UnlockResult, error) {
+	checker := service.NewChecker(cfg)
+	repo, err := checker.Repo(name)
+	if err != nil {
+		return service.UnlockResult{}, err
+	}
+	res, err := checker.Unlock(ctx, repo, opts)
+	if len(res.Removed) > 0 {
+		if recErr := recordRemovals(res, "cli"); recErr != nil {
+			err = errors.Join(err, fmt.Errorf("the locks were removed, but the history could not be written: %w", recErr))
+		}
+	}
+	return res, err
+}
+
+func recordRemovals(res service.UnlockResult, by string) error {
+	stateDir, err := paths.StateDir()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(daemon.StorePath(stateDir))
+	if err != nil {
+		return err
+	}
+	_, err = service.RecordRemovals(st, res, by)
+	return err
+}
+
 func runUnlock(cmd *cobra.Command, name string, opts unlockOptions) error {
 	switch {
 	case opts.all && !opts.yes:
@@ -68,15 +105,19 @@ func runUnlock(cmd *cobra.Command, name string, opts unlockOptions) error {
 	if err != nil {
 		return err
 	}
-	checker := service.NewChecker(cfg)
-	repo, err := checker.Repo(name)
-	if err != nil {
-		return err
-	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	res, err := checker.Unlock(ctx, repo, service.UnlockOptions{IDs: opts.ids, Force: opts.force, All: opts.all})
+	var res service.UnlockResult
 	var refused *service.RefusedError
+	var apiErr *api.Error
+	if client, _ := serviceFor(ctx, cfg); client != nil {
+		res, err = client.Unlock(ctx, name, api.UnlockRequest{Locks: opts.ids, Force: opts.force, All: opts.all, Confirm: opts.all, By: "cli"})
+		if errors.As(err, &apiErr) && apiErr.Code == http.StatusConflict {
+			refused = &service.RefusedError{}
+		}
+	} else {
+		res, err = unlockInProcess(ctx, cfg, name, service.UnlockOptions{IDs: opts.ids, Force: opts.force, All: opts.all})
+	}
 	if errors.As(err, &refused) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "lockwatch: refused: %v\n", err)
 		return exitCodeError{exitAttention}

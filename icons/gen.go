@@ -145,10 +145,10 @@ func (g grid) arch(cx, cy, r0, r1 float64) ring {
 const (
 	bodyX0, bodyY0, bodyX1, bodyY1 = 8, 29, 56, 61
 	bodyR                          = 6
-	shackleR1                      = 16   // outer radius of the shackle arch
-	shackleR0                      = 8.5  // inner radius
-	closedY                        = 25   // arch centre when closed
-	openY                          = 17   // arch centre when lifted
+	shackleR1                      = 16       // outer radius of the shackle arch
+	shackleR0                      = 8.5      // inner radius
+	closedY                        = 25       // arch centre when closed
+	openY                          = 17       // arch centre when lifted
 	markX, markY                   = 32, 45.5 // centre of the mark in the body
 )
 
@@ -188,9 +188,9 @@ func markShape(g grid, m mark) shape {
 	switch m {
 	case dots:
 		return union{
-			g.circle(markX-13, markY, 4.5),
-			g.circle(markX, markY, 4.5),
-			g.circle(markX+13, markY, 4.5),
+			g.circle(markX-14, markY, 5),
+			g.circle(markX, markY, 5),
+			g.circle(markX+14, markY, 5),
 		}
 	case bang:
 		return union{
@@ -257,7 +257,7 @@ func appLayers() []layer {
 		rim    = 13       // half-width of the rim
 		halo   = 14       // background gap around the magnifier
 	)
-	hx, hy := float64(lx+lr+36), float64(ly+lr+36) // end of the handle
+	hx, hy := float64(lx+lr+24), float64(ly+lr+24) // end of the handle
 	d := float64(lr) / math.Sqrt2                  // rim point towards the handle
 	handle := func(extra float64) shape {
 		return c.capsule(lx+d, ly+d, hx, hy, 18+extra)

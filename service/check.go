@@ -95,9 +95,10 @@ type Status struct {
 	Repos     []RepoStatus `json:"repos"`
 
 	// Source says who checked: "service", or "in-process" when no service answered.
-	Source    string    `json:"source,omitempty"`
-	PID       int       `json:"pid,omitempty"`       // the service's
-	StartedAt time.Time `json:"started_at,omitzero"` // the service's
+	Source     string    `json:"source,omitempty"`
+	ConfigPath string    `json:"config,omitempty"`    // the config file the service runs with
+	PID        int       `json:"pid,omitempty"`       // the service's
+	StartedAt  time.Time `json:"started_at,omitzero"` // the service's
 }
 
 // Worst is the state that needs attention most.

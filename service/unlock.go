@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/lockwatch/lockwatch/service/config"
@@ -18,6 +19,10 @@ type UnlockOptions struct {
 	IDs   []string // full IDs or unique prefixes; empty means every stale lock
 	Force bool     // with IDs: remove them even when judged live or fresh
 	All   bool     // every lock whatever its verdict (`restic unlock --remove-all`)
+	// Verdicts, without IDs, names the verdicts to remove instead of
+	// orphaned and expired (auto-unlock adds unrefreshed). Live and fresh
+	// are ignored here: only a person naming a lock can remove those.
+	Verdicts []lock.Verdict
 }
 
 // UnlockResult lists what went and what stayed, each with its verdict.
@@ -116,8 +121,14 @@ func selectTargets(repo string, locks []LockStatus, opts UnlockOptions) (map[str
 			targets[l.ID] = true
 		}
 	case len(opts.IDs) == 0:
+		remove := func(v lock.Verdict) bool { return v.Stale() }
+		if opts.Verdicts != nil {
+			remove = func(v lock.Verdict) bool {
+				return v != lock.Live && v != lock.Fresh && slices.Contains(opts.Verdicts, v)
+			}
+		}
 		for _, l := range locks {
-			if l.Verdict.Stale() {
+			if remove(l.Verdict) {
 				targets[l.ID] = true
 			}
 		}

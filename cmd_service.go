@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/natefinch/lumberjack.v2"
+
+	"github.com/lockwatch/lockwatch/platform/flock"
+	"github.com/lockwatch/lockwatch/platform/ipc"
+	"github.com/lockwatch/lockwatch/platform/paths"
+	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/daemon"
+	"github.com/lockwatch/lockwatch/service/install"
+	"github.com/lockwatch/lockwatch/service/store"
+)
+
+func newServiceCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "service",
+		Short: "Run, install or control the background service",
+		Long: `The service checks every configured repository on its schedule, removes
+stale locks where auto_unlock allows it, keeps a history of what it did,
+and answers the tray and the CLI over a local socket only you can reach.
+
+  lockwatch service run         run it here (what the login service starts)
+  lockwatch service install     start it at login (systemd user unit, LaunchAgent, or HKCU Run)
+  lockwatch service uninstall   stop it and remove it from login
+  lockwatch service start|stop  start or stop the installed service
+  lockwatch service status      installed? running?`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return usageError{errors.New("name a service command")} },
+	}
+	run := &cobra.Command{
+		Use:   "run",
+		Short: "Run the service in the foreground",
+		Long: `Run the service until it is stopped (Ctrl-C, SIGTERM, or the service manager).
+Only one service runs per user: a second one exits at once.
+
+EXIT STATUS
+  0  stopped normally
+  2  could not start (already running, bad config, ...)`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runService(cmd) },
+	}
+	var system bool
+	installCmd := &cobra.Command{
+		Use:   "install",
+		Short: "Start the service at login",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts := install.Options{System: system}
+			if p, _ := cmd.Flags().GetString("config"); p != "" {
+				abs, err := filepath.Abs(p)
+				if err != nil {
+					return err
+				}
+				opts.ConfigPath = abs
+			}
+			msg, err := install.Install(opts)
+			if err != nil {
+				return err
+			}
+			cmd.Println(msg)
+			return nil
+		},
+	}
+	installCmd.Flags().BoolVar(&system, "system", false, "Windows: install a system service (needs admin) instead of per-user autostart")
+	uninstall := &cobra.Command{
+		Use:   "uninstall",
+		Short: "Stop the service and remove it from login",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			msg, err := install.Uninstall()
+			if err != nil {
+				return err
+			}
+			cmd.Println(msg)
+			return nil
+		},
+	}
+	simple := func(use, short string, fn func() error, done string) *cobra.Command {
+		return &cobra.Command{Use: use, Short: short, Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, args []string) error {
+			if err := fn(); err != nil {
+				return err
+			}
+			cmd.Println(done)
+			return nil
+		}}
+	}
+	status := &cobra.Command{
+		Use:   "status",
+		Short: "Say whether the service is installed and running",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			installed, err := install.Status()
+			if err != nil {
+				return err
+			}
+			running := "not running"
+			if c := serviceClient(cmd.Context()); c != nil {
+				if st, err := c.Status(cmd.Context()); err == nil {
+					running = fmt.Sprintf("running (PID %d, since %s, %d repositories)", st.PID, st.StartedAt.Local().Format("2006-01-02 15:04"), len(st.Repos))
+				}
+			}
+			cmd.Printf("%s\nservice: %s\n", installed, running)
+			return nil
+		},
+	}
+	cmd.AddCommand(run, installCmd, uninstall,
+		simple("start", "Start the installed service", install.Start, "started"),
+		simple("stop", "Stop the installed service", install.Stop, "stopped"),
+		status)
+	return cmd
+}
+
+// runService is `lockwatch service run`.
+func runService(cmd *cobra.Command) error {
+	cfgPath, err := configPath(cmd)
+	if err != nil {
+		return err
+	}
+	stateDir, err := paths.StateDir()
+	if err != nil {
+		return err
+	}
+	// One service per user: the kernel drops this lock when we die, so a
+	// crash can never leave it stale.
+	single, err := flock.TryLock(daemon.LockPath(stateDir))
+	var locked *flock.LockedError
+	if errors.As(err, &locked) {
+		if locked.Holder.PID > 0 {
+			return fmt.Errorf("lockwatch service is already running (PID %d)", locked.Holder.PID)
+		}
+		return errors.New("lockwatch service is already running")
+	}
+	if err != nil {
+		return err
+	}
+	defer single.Unlock()
+
+	logger := serviceLogger(cmd.ErrOrStderr(), stateDir)
+	st, err := store.Open(daemon.StorePath(stateDir))
+	if err != nil {
+		return err
+	}
+	d, err := daemon.New(daemon.Options{ConfigPath: cfgPath, Store: st, Log: logger})
+	if err != nil {
+		return err
+	}
+	sock, err := ipc.SocketPath()
+	if err != nil {
+		return err
+	}
+	ln, err := ipc.Listen(sock)
+	if err != nil {
+		return fmt.Errorf("local API on %s: %w", sock, err)
+	}
+	logger.Info("local API listening", "socket", sock)
+	return install.RunManaged("lockwatch", func(ctx context.Context) error {
+		srv := &http.Server{
+			Handler:           api.Handler(d),
+			ReadHeaderTimeout: 10 * time.Second,
+			// Requests end with the service, event streams included.
+			BaseContext: func(net.Listener) context.Context { return ctx },
+			ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("local API stopped", "err", err)
+			}
+		}()
+		err := d.Run(ctx)
+		shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+		return err
+	})
+}
+
+// serviceLogger logs to the terminal when there is one, else to a file in
+// the state dir that is rotated so it can never fill the disk.
+func serviceLogger(stderr io.Writer, stateDir string) *slog.Logger {
+	if install.Interactive() {
+		return slog.New(slog.NewTextHandler(stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(&lumberjack.Logger{
+		Filename: filepath.Join(stateDir, "service.log"), MaxSize: 5, MaxBackups: 3,
+	}, nil))
+}
+
+// serviceFor returns a client of the running service when it runs with
+// cfg's file, so that commands go through it and its audit trail stays
+// complete; nil when no service answers, or it watches another config.
+func serviceFor(ctx context.Context, cfg *config.Config) (*api.Client, service.Status) {
+	c := serviceClient(ctx)
+	if c == nil {
+		return nil, service.Status{}
+	}
+	st, err := c.Status(ctx)
+	if err != nil || !sameFile(st.ConfigPath, cfg.Path) {
+		return nil, service.Status{}
+	}
+	return c, st
+}
+
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
+}
+
+// serviceClient returns a client of the running service, or nil when none answers.
+func serviceClient(ctx context.Context) *api.Client {
+	sock, err := ipc.SocketPath()
+	if err != nil {
+		return nil
+	}
+	dialCtx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	conn, err := ipc.Dial(dialCtx, sock)
+	if err != nil {
+		return nil
+	}
+	conn.Close()
+	return &api.Client{HTTP: ipc.HTTPClient(sock)}
+}

@@ -1,0 +1,36 @@
+// Package ipc carries the service's local HTTP API over a unix socket that only the same user can reach.
+package ipc
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+)
+
+// SocketPath is where the service listens: on Linux
+// $XDG_RUNTIME_DIR/lockwatch/lockwatch.sock, or <state dir>/lockwatch.sock
+// when XDG_RUNTIME_DIR is unset; on macOS
+// ~/Library/Application Support/lockwatch/lockwatch.sock; on Windows
+// %LocalAppData%\lockwatch\lockwatch.sock (AF_UNIX, Windows 10 1803+).
+func SocketPath() (string, error) { return socketPath() }
+
+// ErrInUse means another process already listens on the socket.
+var ErrInUse = errors.New("another process is listening")
+
+// Listen listens on path, creating its directory private to the user (0700)
+// and replacing a socket left by a crashed service. If another process
+// listens on path, the error matches ErrInUse. The listener is a *Listener:
+// it only hands out connections whose peer runs as our user.
+//
+// Listen does not stop two services starting at the same moment from
+// replacing each other's socket; take the service's single-instance lock
+// (platform/flock) first.
+func Listen(path string) (net.Listener, error) { return listen(path) }
+
+// Dial connects to the socket at path.
+func Dial(ctx context.Context, path string) (net.Conn, error) { return dial(ctx, path) }
+
+// HTTPClient returns a client that sends every request, whatever its host
+// (use e.g. http://lockwatch/v1/status), to the socket at path.
+func HTTPClient(path string) *http.Client { return httpClient(path) }

@@ -1,0 +1,205 @@
+// Package api is the service's local HTTP/JSON API, spoken over a socket
+// that only the same user can reach; the tray and the CLI are its clients.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/daemon"
+	"github.com/lockwatch/lockwatch/service/store"
+)
+
+// UnlockRequest is the body of POST /v1/repos/{name}/unlock:
+// {} removes the stale locks, {"locks": [...]} the named ones,
+// {"all": true, "confirm": true} every lock.
+type UnlockRequest struct {
+	Locks   []string `json:"locks,omitempty"`
+	Force   bool     `json:"force,omitempty"` // with locks: also live or fresh ones
+	All     bool     `json:"all,omitempty"`
+	Confirm bool     `json:"confirm,omitempty"`
+	By      string   `json:"by,omitempty"` // who asks, for the audit trail: "tray", "cli"; default "api"
+}
+
+// AutoUnlockRequest is the body of PUT /v1/repos/{name}/auto-unlock.
+type AutoUnlockRequest struct {
+	AutoUnlock config.AutoUnlock `json:"auto_unlock"`
+}
+
+// HistoryResponse is the answer of GET /v1/history.
+type HistoryResponse struct {
+	Events []store.Event `json:"events"`
+}
+
+// Handler serves the API for d.
+func Handler(d *daemon.Daemon) http.Handler {
+	s := &server{d: d}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", s.status)
+	mux.HandleFunc("POST /v1/repos/{name}/check", s.check)
+	mux.HandleFunc("POST /v1/repos/{name}/unlock", s.unlock)
+	mux.HandleFunc("PUT /v1/repos/{name}/auto-unlock", s.autoUnlock)
+	mux.HandleFunc("GET /v1/history", s.history)
+	mux.HandleFunc("GET /v1/events", s.events)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+type server struct{ d *daemon.Daemon }
+
+func (s *server) status(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.d.Status())
+}
+
+func (s *server) check(w http.ResponseWriter, r *http.Request) {
+	st, err := s.d.CheckNow(r.Context(), r.PathValue("name"))
+	if err != nil {
+		writeError(w, statusFor(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *server) unlock(w http.ResponseWriter, r *http.Request) {
+	var req UnlockRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if req.All && !req.Confirm {
+		writeError(w, http.StatusBadRequest, errors.New(`"all" removes live locks too; send "confirm": true as well`))
+		return
+	}
+	by := req.By
+	if by == "" {
+		by = "api"
+	}
+	res, err := s.d.Unlock(r.Context(), r.PathValue("name"),
+		service.UnlockOptions{IDs: req.Locks, Force: req.Force, All: req.All}, by)
+	if err != nil {
+		writeError(w, statusFor(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *server) autoUnlock(w http.ResponseWriter, r *http.Request) {
+	var req AutoUnlockRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	switch req.AutoUnlock {
+	case config.AutoUnlockOff, config.AutoUnlockStale, config.AutoUnlockUnrefreshed:
+	default:
+		writeError(w, http.StatusBadRequest, fmt.Errorf(`auto_unlock must be "off", "stale" or "unrefreshed", not %q`, req.AutoUnlock))
+		return
+	}
+	st, err := s.d.SetAutoUnlock(r.PathValue("name"), req.AutoUnlock)
+	if err != nil {
+		writeError(w, statusFor(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *server) history(w http.ResponseWriter, r *http.Request) {
+	q := store.Query{Repo: r.URL.Query().Get("repo")}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("limit must be a positive number, not %q", v))
+			return
+		}
+		q.Limit = n
+	}
+	events, err := s.d.History(q)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	if events == nil {
+		events = []store.Event{}
+	}
+	writeJSON(w, http.StatusOK, HistoryResponse{events})
+}
+
+// events streams server-sent events until the client goes away.
+func (s *server) events(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, http.StatusInternalServerError, errors.New("streaming unsupported"))
+		return
+	}
+	ch, stop := s.d.Subscribe()
+	defer stop()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ": lockwatch events\n\n")
+	flusher.Flush()
+	keepalive := time.NewTicker(30 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-keepalive.C:
+			fmt.Fprint(w, ": keepalive\n\n")
+		case ev := <-ch:
+			data, err := json.Marshal(ev)
+			if err != nil {
+				continue
+			}
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Type, data)
+		}
+		flusher.Flush()
+	}
+}
+
+// statusFor maps an error to its HTTP status.
+func statusFor(err error) int {
+	var refused *service.RefusedError
+	switch {
+	case errors.Is(err, service.ErrUnknownRepo):
+		return http.StatusNotFound
+	case errors.As(err, &refused):
+		return http.StatusConflict
+	case errors.As(err, new(*config.Error)):
+		return http.StatusBadRequest
+	}
+	return http.StatusInternalServerError
+}
+
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && err.Error() != "EOF" {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("bad request body: %v", err))
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// ErrorResponse is every error's body.
+type ErrorResponse struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, code int, err error) {
+	writeJSON(w, code, ErrorResponse{err.Error()})
+}

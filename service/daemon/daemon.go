@@ -1,0 +1,544 @@
+// Package daemon is the background service: it checks every configured
+// repository on its own schedule, removes stale locks where the user turned
+// auto-unlock on, records what happened, and tells subscribers.
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/store"
+)
+
+// Event is what subscribers hear: a repository checked, its state changed,
+// a lock removed, or a problem with the config.
+type Event struct {
+	Type    string              `json:"type"` // EventRepo, EventHistory, EventConfig
+	Repo    string              `json:"repo,omitempty"`
+	Status  *service.RepoStatus `json:"status,omitempty"`  // EventRepo
+	Entry   *store.Event        `json:"entry,omitempty"`   // EventHistory: a state change or removal
+	Message string              `json:"message,omitempty"` // EventConfig
+}
+
+const (
+	EventRepo    = "repo"
+	EventHistory = "history"
+	EventConfig  = "config"
+)
+
+// Options configure a Daemon.
+type Options struct {
+	ConfigPath string
+	Store      *store.Store
+	Log        *slog.Logger
+	// MaxConcurrent bounds simultaneous checks: each restic call derives
+	// the repository key with scrypt, which is heavy on a laptop.
+	MaxConcurrent int
+}
+
+// Daemon runs the checks. Create it with New, then call Run.
+type Daemon struct {
+	opts    Options
+	log     *slog.Logger
+	store   *store.Store
+	started time.Time
+	sem     chan struct{}
+	wake    chan struct{}
+
+	mu      sync.Mutex
+	cfg     *config.Config
+	cfgStat fileStamp
+	checker *service.Checker
+	repos   map[string]*slot
+	states  map[string]store.RepoState // last state written to the store
+	seen    map[string][]string        // lock IDs last observed, to skip needless store writes
+	seenAt  map[string]map[string]time.Time
+	subs    map[chan Event]struct{}
+}
+
+// slot is the scheduler's view of one repository.
+type slot struct {
+	status   service.RepoStatus
+	next     time.Time
+	failures int
+	running  bool
+}
+
+// New loads the config and the stored state.
+func New(opts Options) (*Daemon, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxConcurrent <= 0 {
+		opts.MaxConcurrent = 4
+	}
+	d := &Daemon{
+		opts: opts, log: opts.Log, store: opts.Store, started: time.Now(),
+		sem: make(chan struct{}, opts.MaxConcurrent), wake: make(chan struct{}, 1),
+		repos: map[string]*slot{}, seen: map[string][]string{}, seenAt: map[string]map[string]time.Time{},
+		subs: map[chan Event]struct{}{},
+	}
+	cfg, err := config.Load(opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	if d.states, err = d.store.RepoStates(); err != nil {
+		return nil, err
+	}
+	d.setConfig(cfg, stampOf(opts.ConfigPath))
+	return d, nil
+}
+
+// StartedAt is when the daemon was created.
+func (d *Daemon) StartedAt() time.Time { return d.started }
+
+// setConfig switches to cfg; every repository is due at once.
+func (d *Daemon) setConfig(cfg *config.Config, stamp fileStamp) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg, d.cfgStat = cfg, stamp
+	d.checker = service.NewChecker(cfg)
+	d.checker.Observe = d.observe
+	repos := map[string]*slot{}
+	now := time.Now()
+	for i := range cfg.Repos {
+		r := &cfg.Repos[i]
+		s := d.repos[r.Name]
+		if s == nil {
+			s = &slot{status: service.RepoStatus{Name: r.Name, State: service.StateOK, Locks: []service.LockStatus{}}}
+			if prev, ok := d.states[r.Name]; ok {
+				s.status.State = service.State(prev.State)
+			}
+		}
+		s.next, s.failures = now, 0
+		s.status.AutoUnlock = string(r.AutoUnlock)
+		repos[r.Name] = s
+	}
+	for name := range d.repos {
+		if repos[name] == nil {
+			d.forget(name)
+		}
+	}
+	d.repos = repos
+	d.poke()
+}
+
+// forget drops what the store knows of a repository no longer configured
+// (its history stays). Called with d.mu held.
+func (d *Daemon) forget(name string) {
+	delete(d.states, name)
+	delete(d.seen, name)
+	delete(d.seenAt, name)
+	if err := d.store.ForgetRepo(name); err != nil {
+		d.log.Warn("forgetting a removed repository", "repo", name, "err", err)
+	}
+}
+
+// observe remembers when each lock ID was first seen. The store is written
+// only when the set of IDs changed, so a quiet repository costs no writes.
+func (d *Daemon) observe(repo string, ids []string, now time.Time) (map[string]time.Time, error) {
+	sorted := slices.Sorted(slices.Values(ids))
+	d.mu.Lock()
+	if slices.Equal(d.seen[repo], sorted) && d.seenAt[repo] != nil {
+		m := d.seenAt[repo]
+		d.mu.Unlock()
+		return m, nil
+	}
+	d.mu.Unlock()
+	m, err := d.store.Observe(repo, sorted, now)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.seen[repo], d.seenAt[repo] = sorted, m
+	d.mu.Unlock()
+	return m, nil
+}
+
+// poke wakes the scheduler.
+func (d *Daemon) poke() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run schedules checks until ctx ends.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.log.Info("lockwatch service started", "config", d.opts.ConfigPath, "pid", os.Getpid())
+	d.prune()
+	lastPrune := time.Now()
+	lastWall, lastMono := time.Now().Round(0), time.Now()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		now := time.Now()
+		// Go's timers stop while the machine sleeps, the wall clock does
+		// not: a gap between the two means we just woke up, when stale
+		// locks are most likely (restic does the same to notice a suspend).
+		if jump := now.Round(0).Sub(lastWall) - now.Sub(lastMono); jump > 30*time.Second {
+			d.log.Info("woke from sleep; checking every repository now", "slept", jump.Round(time.Second))
+			d.allDue()
+		}
+		lastWall, lastMono = now.Round(0), now
+		d.reloadIfChanged()
+		if now.Sub(lastPrune) > 6*time.Hour {
+			d.prune()
+			lastPrune = now
+		}
+		for _, r := range d.due(now) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d.runCheck(ctx, r)
+			}()
+		}
+		wait := d.untilNext(now)
+		select {
+		case <-ctx.Done():
+			d.log.Info("lockwatch service stopping")
+			return nil
+		case <-d.wake:
+		case <-time.After(wait):
+		}
+	}
+}
+
+// untilNext is how long the scheduler may sleep: until the next check is
+// due, but at most a few seconds, so config edits and wake-ups are seen soon.
+func (d *Daemon) untilNext(now time.Time) time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	wait := 5 * time.Second
+	for _, s := range d.repos {
+		if !s.running && s.next.Sub(now) < wait {
+			wait = max(s.next.Sub(now), 10*time.Millisecond)
+		}
+	}
+	return wait
+}
+
+func (d *Daemon) allDue() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, s := range d.repos {
+		s.next = time.Now()
+	}
+}
+
+// due marks the repositories whose time has come as running and returns them.
+func (d *Daemon) due(now time.Time) []*config.Repo {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var repos []*config.Repo
+	for i := range d.cfg.Repos {
+		r := &d.cfg.Repos[i]
+		if s := d.repos[r.Name]; s != nil && !s.running && !now.Before(s.next) {
+			s.running = true
+			repos = append(repos, r)
+		}
+	}
+	return repos
+}
+
+// runCheck checks one repository on schedule and plans its next check.
+func (d *Daemon) runCheck(ctx context.Context, r *config.Repo) {
+	st := d.check(ctx, r)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := d.repos[r.Name]
+	if s == nil {
+		return // the config changed meanwhile
+	}
+	s.running = false
+	interval := d.cfg.Interval(r)
+	if st.State == service.StateError {
+		// Back off: a repository that is down (or a laptop off the network)
+		// should not cost a restic start every interval.
+		s.failures++
+		interval = min(interval<<min(s.failures-1, 6), max(interval, time.Hour))
+	} else {
+		s.failures = 0
+	}
+	jitter := time.Duration((rand.Float64()*0.2 - 0.1) * float64(interval))
+	s.next = time.Now().Add(interval + jitter)
+	s.status.NextCheckAt = s.next
+	d.poke()
+}
+
+// check runs one check (with auto-unlock), stores and publishes the outcome.
+func (d *Daemon) check(ctx context.Context, r *config.Repo) service.RepoStatus {
+	d.sem <- struct{}{}
+	defer func() { <-d.sem }()
+	d.mu.Lock()
+	checker, cfg := d.checker, d.cfg
+	d.mu.Unlock()
+	// Every restic call has its own timeout; this bounds the whole check,
+	// so a hanging backend can only ever hold up its own repository.
+	ctx, cancel := context.WithTimeout(ctx, 3*cfg.Defaults.Timeout.Duration)
+	defer cancel()
+	st := checker.Check(ctx, r)
+	if verdicts := autoUnlockVerdicts(r.AutoUnlock); verdicts != nil && hasAny(st, verdicts) {
+		res, err := checker.Unlock(ctx, r, service.UnlockOptions{Verdicts: verdicts})
+		d.record(r.Name, res, "auto")
+		if err != nil {
+			d.log.Warn("auto-unlock failed", "repo", r.Name, "err", err)
+		} else {
+			d.log.Info("auto-unlock", "repo", r.Name, "removed", len(res.Removed))
+		}
+		st = checker.Check(ctx, r)
+	}
+	d.update(r.Name, st)
+	return st
+}
+
+// autoUnlockVerdicts is what each auto_unlock level removes.
+func autoUnlockVerdicts(level config.AutoUnlock) []lock.Verdict {
+	switch level {
+	case config.AutoUnlockStale:
+		return []lock.Verdict{lock.Orphaned, lock.Expired}
+	case config.AutoUnlockUnrefreshed:
+		return []lock.Verdict{lock.Orphaned, lock.Expired, lock.Unrefreshed}
+	}
+	return nil
+}
+
+func hasAny(st service.RepoStatus, verdicts []lock.Verdict) bool {
+	for _, l := range st.Locks {
+		if slices.Contains(verdicts, l.Verdict) {
+			return true
+		}
+	}
+	return false
+}
+
+// update keeps st as the repository's status, records a state change and tells subscribers.
+func (d *Daemon) update(name string, st service.RepoStatus) {
+	d.mu.Lock()
+	s := d.repos[name]
+	if s == nil {
+		d.mu.Unlock()
+		return
+	}
+	st.NextCheckAt, st.AutoUnlock = s.status.NextCheckAt, s.status.AutoUnlock
+	s.status = st
+	prev, known := d.states[name]
+	d.mu.Unlock()
+
+	detail := summary(st)
+	if !known || prev.State != string(st.State) || prev.Detail != detail {
+		rs := store.RepoState{State: string(st.State), Detail: detail, CheckedAt: st.CheckedAt, Since: prev.Since}
+		if !known || prev.State != string(st.State) {
+			rs.Since = st.CheckedAt
+		}
+		ev, err := d.store.SetRepoState(name, rs)
+		if err != nil {
+			d.log.Error("saving repository state", "repo", name, "err", err)
+		} else {
+			d.mu.Lock()
+			d.states[name] = rs
+			d.mu.Unlock()
+		}
+		if ev != nil {
+			d.log.Info("state changed", "repo", name, "from", ev.From, "to", ev.To, "detail", ev.Detail)
+			d.publish(Event{Type: EventHistory, Repo: name, Entry: ev})
+		}
+	}
+	d.publish(Event{Type: EventRepo, Repo: name, Status: &st})
+}
+
+// summary is a repository's state in a few words, for the history.
+func summary(st service.RepoStatus) string {
+	if st.Error != "" {
+		return st.Error
+	}
+	n := map[lock.Verdict]int{}
+	for _, l := range st.Locks {
+		n[l.Verdict]++
+	}
+	var parts []string
+	for _, v := range []lock.Verdict{lock.Orphaned, lock.Expired, lock.Unrefreshed, lock.Invalid, lock.Live, lock.Fresh} {
+		if n[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
+		}
+	}
+	if len(parts) == 0 {
+		return "no locks"
+	}
+	return fmt.Sprint(parts)
+}
+
+// record writes the audit trail of an unlock and tells subscribers.
+func (d *Daemon) record(repo string, res service.UnlockResult, by string) {
+	events, err := service.RecordRemovals(d.store, res, by)
+	if err != nil {
+		d.log.Error("recording removed locks", "repo", repo, "err", err)
+	}
+	for i := range events {
+		d.log.Info("lock removed", "repo", repo, "lock", events[i].Lock.ID[:8], "verdict", events[i].Verdict, "by", by)
+		d.publish(Event{Type: EventHistory, Repo: repo, Entry: &events[i]})
+	}
+}
+
+// reloadIfChanged picks up an edited config file. A broken edit keeps the
+// old config running and says what is wrong.
+func (d *Daemon) reloadIfChanged() {
+	stamp := stampOf(d.opts.ConfigPath)
+	d.mu.Lock()
+	same := stamp == d.cfgStat
+	d.mu.Unlock()
+	if same {
+		return
+	}
+	cfg, err := config.Load(d.opts.ConfigPath)
+	if err != nil {
+		d.mu.Lock()
+		d.cfgStat = stamp // report once per edit
+		d.mu.Unlock()
+		d.log.Error("config not reloaded; keeping the previous one", "err", err)
+		d.publish(Event{Type: EventConfig, Message: err.Error()})
+		return
+	}
+	d.log.Info("config reloaded", "repos", len(cfg.Repos))
+	d.setConfig(cfg, stamp)
+	d.publish(Event{Type: EventConfig, Message: "config reloaded"})
+}
+
+func (d *Daemon) prune() {
+	d.mu.Lock()
+	days := d.cfg.Defaults.HistoryDays
+	d.mu.Unlock()
+	if n, err := d.store.Prune(time.Duration(days)*24*time.Hour, 100); err != nil {
+		d.log.Warn("pruning history", "err", err)
+	} else if n > 0 {
+		d.log.Info("pruned history", "events", n)
+	}
+}
+
+// fileStamp tells whether a file changed.
+type fileStamp struct {
+	mod  time.Time
+	size int64
+}
+
+func stampOf(path string) fileStamp {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}
+	}
+	return fileStamp{fi.ModTime(), fi.Size()}
+}
+
+// Status is every repository's latest status.
+func (d *Daemon) Status() service.Status {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st := service.Status{Source: "service", ConfigPath: d.opts.ConfigPath, PID: os.Getpid(), StartedAt: d.started, Repos: []service.RepoStatus{}}
+	for i := range d.cfg.Repos {
+		rs := d.repos[d.cfg.Repos[i].Name].status
+		if rs.CheckedAt.After(st.CheckedAt) {
+			st.CheckedAt = rs.CheckedAt
+		}
+		st.Repos = append(st.Repos, rs)
+	}
+	return st
+}
+
+// ErrUnknownRepo matches requests for a repository that is not configured.
+var ErrUnknownRepo = service.ErrUnknownRepo
+
+func (d *Daemon) repo(name string) (*config.Repo, *service.Checker, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, err := d.checker.Repo(name)
+	return r, d.checker, err
+}
+
+// CheckNow checks one repository at once and returns its status.
+func (d *Daemon) CheckNow(ctx context.Context, name string) (service.RepoStatus, error) {
+	r, _, err := d.repo(name)
+	if err != nil {
+		return service.RepoStatus{}, err
+	}
+	d.check(ctx, r)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if s := d.repos[name]; s != nil {
+		return s.status, nil
+	}
+	return service.RepoStatus{}, fmt.Errorf("%s: %w", name, ErrUnknownRepo)
+}
+
+// Unlock removes locks on behalf of by ("tray", "cli", "api") and records it.
+func (d *Daemon) Unlock(ctx context.Context, name string, opts service.UnlockOptions, by string) (service.UnlockResult, error) {
+	r, checker, err := d.repo(name)
+	if err != nil {
+		return service.UnlockResult{}, err
+	}
+	d.sem <- struct{}{}
+	res, err := checker.Unlock(ctx, r, opts)
+	<-d.sem
+	d.record(name, res, by)
+	go d.check(context.WithoutCancel(ctx), r) // show the outcome to everyone
+	return res, err
+}
+
+// SetAutoUnlock changes a repository's auto-unlock level in the config file.
+func (d *Daemon) SetAutoUnlock(name string, level config.AutoUnlock) (service.RepoStatus, error) {
+	if _, _, err := d.repo(name); err != nil {
+		return service.RepoStatus{}, err
+	}
+	cfg, err := config.SetAutoUnlock(d.opts.ConfigPath, name, level)
+	if err != nil {
+		return service.RepoStatus{}, err
+	}
+	d.log.Info("auto-unlock changed", "repo", name, "level", level)
+	d.setConfig(cfg, stampOf(d.opts.ConfigPath))
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.repos[name].status, nil
+}
+
+// History reads the audit trail and state changes.
+func (d *Daemon) History(q store.Query) ([]store.Event, error) { return d.store.History(q) }
+
+// Subscribe returns a channel of events and a function to stop them. A
+// subscriber that does not keep up loses events rather than stalling the service.
+func (d *Daemon) Subscribe() (<-chan Event, func()) {
+	ch := make(chan Event, 64)
+	d.mu.Lock()
+	d.subs[ch] = struct{}{}
+	d.mu.Unlock()
+	return ch, func() {
+		d.mu.Lock()
+		delete(d.subs, ch)
+		d.mu.Unlock()
+	}
+}
+
+func (d *Daemon) publish(ev Event) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for ch := range d.subs {
+		select {
+		case ch <- ev:
+		default:
+		}
+	}
+}
+
+// StorePath is where the service keeps its state in stateDir.
+func StorePath(stateDir string) string { return filepath.Join(stateDir, "state.db") }
+
+// LockPath is the single-instance lock file in stateDir.
+func LockPath(stateDir string) string { return filepath.Join(stateDir, "service.lock") }
