@@ -222,26 +222,28 @@ func TestServiceAutoUnlockLevels(t *testing.T) {
 	s := startService(t, cfgPath, env)
 
 	waitFor(t, 10*time.Second, "the orphaned lock under auto_unlock=stale is removed", func() bool { return !lockFile(stale, staleDead.LockID) })
-	hist, err := s.client.History(context.Background(), "stale", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The file goes first, the audit entry right after it.
 	var removal *store.Event
-	for i := range hist {
-		if hist[i].Kind == store.KindRemoval {
-			removal = &hist[i]
+	var hist []store.Event
+	waitFor(t, 5*time.Second, "the removal is in the audit trail", func() bool {
+		hist, _ = s.client.History(context.Background(), "stale", 10)
+		for i := range hist {
+			if hist[i].Kind == store.KindRemoval {
+				removal = &hist[i]
+			}
 		}
-	}
+		return removal != nil
+	})
 	if removal == nil || removal.By != "auto" || removal.Verdict != "orphaned" || removal.Lock.ID != staleDead.LockID ||
 		removal.Lock.PID != staleDead.PID || removal.Reason != fmt.Sprintf("process %d is gone", staleDead.PID) {
 		t.Fatalf("audit trail of the auto-unlock: %+v", hist)
 	}
 	if unrefDead != nil {
 		waitFor(t, 10*time.Second, "the unrefreshed lock is removed", func() bool { return !lockFile(unref, unrefDead.LockID) })
-		h, _ := s.client.History(context.Background(), "unref", 10)
-		if len(h) == 0 || !strings.Contains(fmt.Sprint(h), "lock unchanged for 20m") {
-			t.Errorf("history of the unrefreshed removal: %+v", h)
-		}
+		waitFor(t, 5*time.Second, "the unrefreshed removal is in the audit trail", func() bool {
+			h, _ := s.client.History(context.Background(), "unref", 10)
+			return strings.Contains(fmt.Sprint(h), "lock unchanged for 20m")
+		})
 	}
 
 	// Many intervals later: live and fresh locks untouched at every level,
