@@ -33,7 +33,7 @@ var (
 )
 
 // lockwatchBinary builds the CLI once per test run.
-func lockwatchBinary(t *testing.T) string {
+func lockwatchBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "lockwatch-bin")
@@ -65,14 +65,14 @@ type runningService struct {
 }
 
 // serviceEnv gives a service (and CLI runs that should find it) private dirs.
-func serviceEnv(t *testing.T) []string {
+func serviceEnv(t testing.TB) []string {
 	base := t.TempDir()
 	runtime := filepath.Join(base, "run")
 	os.MkdirAll(runtime, 0o700)
 	return append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(base, "state"), "XDG_RUNTIME_DIR="+runtime)
 }
 
-func startService(t *testing.T, cfgPath string, env []string) *runningService {
+func startService(t testing.TB, cfgPath string, env []string) *runningService {
 	t.Helper()
 	s := &runningService{env: env, logs: &syncBuffer{}, exited: make(chan struct{})}
 	s.state = filepath.Join(envValue(env, "XDG_STATE_HOME"), "lockwatch")
@@ -473,5 +473,42 @@ func TestServiceHangingBackend(t *testing.T) {
 	}
 	if g := repoStatus(t, s, "good"); g.State != service.StateOK {
 		t.Errorf("good repo: %+v", g)
+	}
+}
+
+func TestServiceInstallCommand(t *testing.T) {
+	home := t.TempDir()
+	env := append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_RUNTIME_DIR=", "DBUS_SESSION_BUS_ADDRESS=") // no systemd user manager: the autostart fallback
+	bin := lockwatchBinary(t)
+	cfgPath := writeConfig(t, "")
+	lw := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("lockwatch %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	out := lw("--config", cfgPath, "service", "install")
+	entry := filepath.Join(home, ".config", "autostart", "lockwatch-service.desktop")
+	data, err := os.ReadFile(entry)
+	if err != nil {
+		t.Fatalf("install wrote no autostart entry (%v); it said: %s", err, out)
+	}
+	if !strings.Contains(out, "autostart") || !strings.Contains(string(data), "Exec="+bin+" --config "+cfgPath+" service run") {
+		t.Errorf("install said %q and wrote:\n%s", out, data)
+	}
+	if out := lw("service", "status"); !strings.Contains(out, "installed") || !strings.Contains(out, "service: not running") {
+		t.Errorf("service status: %s", out)
+	}
+	lw("service", "uninstall")
+	if _, err := os.Stat(entry); !os.IsNotExist(err) {
+		t.Errorf("uninstall left %s", entry)
+	}
+	if out := lw("service", "status"); !strings.Contains(out, "not installed") {
+		t.Errorf("service status after uninstall: %s", out)
 	}
 }
