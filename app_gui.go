@@ -3,18 +3,38 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
+	"os"
+
+	"github.com/spf13/cobra"
+
 	"github.com/lockwatch/lockwatch/app"
 	_ "github.com/lockwatch/lockwatch/app/localeenv" // before Fyne's init: see the package
-	"github.com/spf13/cobra"
+	"github.com/lockwatch/lockwatch/service/config"
 )
 
 const guiBuild = "GUI"
 
-// runApp starts the desktop app on the user's config.
-func runApp(cmd *cobra.Command) error {
-	cfg, err := loadConfig(cmd)
+// runApp starts the desktop app. Without a config file yet it writes an
+// empty one, so that repositories can be added in Settings.
+func runApp(cmd *cobra.Command, open string) error {
+	path, err := configPath(cmd)
 	if err != nil {
 		return err
 	}
-	return app.Run(cfg)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		if err := config.WriteFileAtomic(path, []byte(emptyConfig), 0o600); err != nil {
+			return err
+		}
+	}
+	exe, _ := os.Executable()
+	return app.Run(app.Options{ConfigPath: path, Executable: exe, Open: open})
 }
+
+const emptyConfig = `# lockwatch configuration: add repositories here or in the app's Settings.
+# See README.md for every key.
+
+[defaults]
+check_interval = "5m"
+`

@@ -6,24 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/natefinch/lumberjack.v2"
 
-	"github.com/lockwatch/lockwatch/platform/flock"
-	"github.com/lockwatch/lockwatch/platform/ipc"
 	"github.com/lockwatch/lockwatch/platform/paths"
 	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/config"
-	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/install"
-	"github.com/lockwatch/lockwatch/service/store"
 )
 
 func newServiceCommand() *cobra.Command {
@@ -109,7 +101,7 @@ EXIT STATUS
 				return err
 			}
 			running := "not running"
-			if c := serviceClient(cmd.Context()); c != nil {
+			if c, _ := api.Connect(cmd.Context(), ""); c != nil {
 				if st, err := c.Status(cmd.Context()); err == nil {
 					running = fmt.Sprintf("running (PID %d, since %s, %d repositories)", st.PID, st.StartedAt.Local().Format("2006-01-02 15:04"), len(st.Repos))
 				}
@@ -135,58 +127,11 @@ func runService(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	// One service per user: the kernel drops this lock when we die, so a
-	// crash can never leave it stale.
-	single, err := flock.TryLock(daemon.LockPath(stateDir))
-	var locked *flock.LockedError
-	if errors.As(err, &locked) {
-		if locked.Holder.PID > 0 {
-			return fmt.Errorf("lockwatch service is already running (PID %d)", locked.Holder.PID)
-		}
-		return errors.New("lockwatch service is already running")
-	}
+	svc, err := api.StartService(cfgPath, serviceLogger(cmd.ErrOrStderr(), stateDir))
 	if err != nil {
 		return err
 	}
-	defer single.Unlock()
-
-	logger := serviceLogger(cmd.ErrOrStderr(), stateDir)
-	st, err := store.Open(daemon.StorePath(stateDir))
-	if err != nil {
-		return err
-	}
-	d, err := daemon.New(daemon.Options{ConfigPath: cfgPath, Store: st, Log: logger})
-	if err != nil {
-		return err
-	}
-	sock, err := ipc.SocketPath()
-	if err != nil {
-		return err
-	}
-	ln, err := ipc.Listen(sock)
-	if err != nil {
-		return fmt.Errorf("local API on %s: %w", sock, err)
-	}
-	logger.Info("local API listening", "socket", sock)
-	return install.RunManaged("lockwatch", func(ctx context.Context) error {
-		srv := &http.Server{
-			Handler:           api.Handler(d),
-			ReadHeaderTimeout: 10 * time.Second,
-			// Requests end with the service, event streams included.
-			BaseContext: func(net.Listener) context.Context { return ctx },
-			ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		}
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				logger.Error("local API stopped", "err", err)
-			}
-		}()
-		err := d.Run(ctx)
-		shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-		return err
-	})
+	return install.RunManaged(install.ServiceName, svc.Run)
 }
 
 // serviceLogger logs to the terminal when there is one, else to a file in
@@ -204,35 +149,5 @@ func serviceLogger(stderr io.Writer, stateDir string) *slog.Logger {
 // cfg's file, so that commands go through it and its audit trail stays
 // complete; nil when no service answers, or it watches another config.
 func serviceFor(ctx context.Context, cfg *config.Config) (*api.Client, service.Status) {
-	c := serviceClient(ctx)
-	if c == nil {
-		return nil, service.Status{}
-	}
-	st, err := c.Status(ctx)
-	if err != nil || !sameFile(st.ConfigPath, cfg.Path) {
-		return nil, service.Status{}
-	}
-	return c, st
-}
-
-func sameFile(a, b string) bool {
-	fa, errA := os.Stat(a)
-	fb, errB := os.Stat(b)
-	return errA == nil && errB == nil && os.SameFile(fa, fb)
-}
-
-// serviceClient returns a client of the running service, or nil when none answers.
-func serviceClient(ctx context.Context) *api.Client {
-	sock, err := ipc.SocketPath()
-	if err != nil {
-		return nil
-	}
-	dialCtx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	conn, err := ipc.Dial(dialCtx, sock)
-	if err != nil {
-		return nil
-	}
-	conn.Close()
-	return &api.Client{HTTP: ipc.HTTPClient(sock)}
+	return api.Connect(ctx, cfg.Path)
 }

@@ -11,12 +11,17 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lockwatch/lockwatch/service/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
 func main() {
+	if exe, err := os.Executable(); err == nil {
+		config.SetSelf(exe) // restic runs us for passwords kept in the keyring
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -80,15 +85,24 @@ func newRootCommand() *cobra.Command {
 (live, fresh, orphaned, expired, invalid) and removes the stale ones safely.
 
 Without a command it starts the tray app.`,
-		Args:          cobra.NoArgs,
+		Args:          appArgs,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runApp(cmd)
+			return runApp(cmd, strings.TrimPrefix(strings.Join(args, ""), "lockwatch://"))
 		},
 	}
 	root.PersistentFlags().String("config", "", "config `file` (default $LOCKWATCH_CONFIG, else the user config dir's lockwatch/config.toml)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newCheckCommand(), newStatusCommand(), newUnlockCommand(), newServiceCommand(), newDemoCommand(), newRepoCommand(), newVersionCommand())
 	return root
+}
+
+// appArgs accepts no arguments, or one lockwatch:// link (how a click on a
+// Windows notification opens the app on a repository).
+func appArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 || (len(args) == 1 && strings.HasPrefix(args[0], "lockwatch://")) {
+		return nil
+	}
+	return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
 }

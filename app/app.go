@@ -1,107 +1,303 @@
-// Package app is lockwatch's desktop face, built with Fyne: for now one
-// window with each repository's state and locks; the tray comes next.
+// Package app is lockwatch's desktop face, built with Fyne: the tray icon
+// and menu, the main window, settings and notifications. Everything it
+// shows comes from a service.Status; everything it does goes through the
+// service's API (or the same service running inside the app).
 package app
 
 import (
 	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/systray"
 
+	"github.com/lockwatch/lockwatch/icons"
+	"github.com/lockwatch/lockwatch/platform/autostart"
+	"github.com/lockwatch/lockwatch/platform/notify"
+	"github.com/lockwatch/lockwatch/platform/paths"
+	"github.com/lockwatch/lockwatch/platform/trayhost"
 	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/daemon"
 )
 
 // ID is the application ID, as in FyneApp.toml.
 const ID = "io.github.lockwatch"
 
-// Run opens the main window on cfg's repositories and checks them.
-func Run(cfg *config.Config) error {
-	a := fyneapp.NewWithID(ID)
-	w := a.NewWindow("lockwatch")
-	view := NewStatusView()
-	checker := service.NewChecker(cfg)
-	check := func() {
-		view.SetBusy(true)
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			st, err := checker.CheckAll(ctx)
-			fyne.Do(func() {
-				view.SetBusy(false)
-				if err != nil {
-					view.ShowError(err)
-					return
-				}
-				view.Show(st)
-			})
-		}()
+// Options say how to start the app.
+type Options struct {
+	ConfigPath string
+	Executable string // this binary, for "Start at login"
+	Open       string // a target to show at once, e.g. "repo/nas" (from a lockwatch:// link)
+}
+
+// UI is the running app.
+type UI struct {
+	opts    Options
+	app     fyne.App
+	desk    desktop.App // nil without a tray
+	backend api.Backend
+	note    string // shown in the menu and the window: where checks run
+
+	menu     *fyne.Menu
+	main     fyne.Window
+	view     *MainView
+	settings fyne.Window
+	notifier notify.Notifier
+	notices  *Notices
+
+	mu sync.Mutex
+	st service.Status
+}
+
+// Run starts the app and returns when it quits.
+func Run(opts Options) error {
+	if other := handOver(opts.Open); other {
+		return nil // another lockwatch window got the request
 	}
-	view.OnCheck = check
-	w.SetContent(view.Content())
-	w.Resize(fyne.NewSize(820, 420))
-	check()
-	w.ShowAndRun()
+	a := fyneapp.NewWithID(ID)
+	a.SetIcon(fyne.NewStaticResource("lockwatch.png", icons.App()))
+	ui := &UI{opts: opts, app: a, notices: NewNotices()}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	backend, note, err := connect(ctx, opts.ConfigPath)
+	ui.backend, ui.note = backend, note
+	ui.view = NewMainView()
+	ui.main = a.NewWindow("lockwatch")
+	ui.main.SetContent(ui.view.Content())
+	ui.main.Resize(fyne.NewSize(1100, 560))
+	ui.view.Window = ui.main
+	ui.view.OnCheck = ui.check
+	ui.view.OnUnlock = ui.unlock
+	ui.view.OnHistory = ui.loadHistory
+	if err != nil {
+		ui.view.SetBanner("lockwatch cannot start checking: " + err.Error())
+		ui.main.ShowAndRun()
+		return nil
+	}
+	listenForHandOver(ctx, func(target string) { fyne.Do(func() { ui.open(target) }) })
+
+	trayOK, whyNot := trayhost.Available()
+	if d, ok := a.(desktop.App); ok && trayOK {
+		ui.desk = d
+		ui.menu = fyne.NewMenu("lockwatch")
+		ui.refreshTray()
+		d.SetSystemTrayWindow(ui.main)
+		ui.main.SetCloseIntercept(ui.main.Hide)
+	}
+	banner := note
+	if ui.desk == nil {
+		banner = strings.TrimSpace(whyNot + "\n" + note)
+	}
+	ui.view.SetBanner(banner)
+	if n, err := notify.New("lockwatch", func(target string) { fyne.Do(func() { ui.open(target) }) }); err == nil {
+		ui.notifier = n
+		defer n.Close()
+	}
+	go ui.follow(ctx)
+	if ui.desk == nil || opts.Open != "" {
+		ui.main.Show()
+	}
+	if opts.Open != "" {
+		ui.open(opts.Open)
+	}
+	a.Run()
 	return nil
 }
 
-// StatusView shows the outcome of a check: a section per repository with
-// its state and a row per lock. It is a plain function of the Status it is
-// given, so tests can drive it without a display.
-type StatusView struct {
-	OnCheck func()
-
-	header *widget.Label
-	button *widget.Button
-	repos  *fyne.Container
-	root   fyne.CanvasObject
+// connect finds the service: the one running with this config, else one
+// started inside the app, else any running one (with another config).
+func connect(ctx context.Context, cfgPath string) (api.Backend, string, error) {
+	if c, _ := api.Connect(ctx, cfgPath); c != nil {
+		return c, "", nil
+	}
+	stateDir, err := paths.StateDir()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return nil, "", err
+	}
+	logFile, err := os.OpenFile(filepath.Join(stateDir, "app.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, "", err
+	}
+	svc, err := api.StartService(cfgPath, slog.New(slog.NewTextHandler(logFile, nil)))
+	if errors.Is(err, api.ErrAlreadyRunning) {
+		if c, st := api.Connect(ctx, ""); c != nil {
+			return c, "The running lockwatch service watches " + st.ConfigPath + ".", nil
+		}
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	go svc.Run(ctx)
+	return api.Local{Daemon: svc.Daemon}, "Checks run inside this app: no lockwatch service is running (lockwatch service install starts one at login).", nil
 }
 
-// NewStatusView builds an empty view.
-func NewStatusView() *StatusView {
-	v := &StatusView{header: widget.NewLabel("Checking…"), repos: container.NewVBox()}
-	v.button = widget.NewButton("Check now", func() {
-		if v.OnCheck != nil {
-			v.OnCheck()
+// follow keeps the UI current from the service's event stream, reconnecting when it breaks.
+func (ui *UI) follow(ctx context.Context) {
+	for ctx.Err() == nil {
+		if st, err := ui.backend.Status(ctx); err == nil {
+			fyne.Do(func() { ui.show(st) })
 		}
+		err := ui.backend.Events(ctx, func(ev daemon.Event) { fyne.Do(func() { ui.handle(ev) }) })
+		if ctx.Err() != nil {
+			return
+		}
+		fyne.Do(func() { ui.view.SetBanner("Lost the lockwatch service (" + err.Error() + "); reconnecting…") })
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// handle applies one event from the service. Runs on the UI thread.
+func (ui *UI) handle(ev daemon.Event) {
+	switch ev.Type {
+	case daemon.EventRepo:
+		st := ui.status()
+		for i := range st.Repos {
+			if st.Repos[i].Name == ev.Repo && ev.Status != nil {
+				st.Repos[i] = *ev.Status
+			}
+		}
+		ui.show(st)
+	case daemon.EventHistory:
+		if ev.Entry == nil {
+			return
+		}
+		if n, ok := ui.notices.For(*ev.Entry, time.Now()); ok && ui.notifier != nil {
+			_ = ui.notifier.Post(n)
+		}
+		if ev.Repo == ui.view.Selected() {
+			ui.loadHistory(ev.Repo)
+		}
+	case daemon.EventConfig:
+		go func() {
+			if st, err := ui.backend.Status(context.Background()); err == nil {
+				fyne.Do(func() { ui.show(st) })
+			}
+		}()
+	}
+}
+
+func (ui *UI) status() service.Status {
+	ui.mu.Lock()
+	defer ui.mu.Unlock()
+	return ui.st
+}
+
+// show displays st everywhere. Runs on the UI thread.
+func (ui *UI) show(st service.Status) {
+	ui.mu.Lock()
+	ui.st = st
+	ui.mu.Unlock()
+	ui.view.Show(st)
+	ui.refreshTray()
+}
+
+func (ui *UI) refreshTray() {
+	if ui.desk == nil {
+		return
+	}
+	st := ui.status()
+	login, _ := autostart.Enabled()
+	ui.menu.Items = TrayMenu(st, login, ui.note, Actions{
+		Unlock:        func(repo string) { ui.unlock(repo, api.UnlockRequest{By: "tray"}) },
+		Check:         ui.check,
+		SetAutoUnlock: ui.setAutoUnlock,
+		Details:       ui.open,
+		CheckAll:      ui.checkAll,
+		Open:          func() { ui.main.Show(); ui.main.RequestFocus() },
+		Settings:      ui.showSettings,
+		ToggleLogin:   ui.toggleLogin,
+		Quit:          ui.app.Quit,
 	})
-	top := container.NewBorder(nil, nil, nil, v.button, v.header)
-	v.root = container.NewBorder(top, nil, nil, nil, container.NewVScroll(v.repos))
-	return v
+	ui.desk.SetSystemTrayMenu(ui.menu)
+	ui.menu.Refresh()
+	ui.desk.SetSystemTrayIcon(trayIcon(TrayIcon(st)))
+	systray.SetTooltip(Tooltip(st))
 }
 
-// Content is the view's widget tree.
-func (v *StatusView) Content() fyne.CanvasObject { return v.root }
-
-// SetBusy shows that a check is running.
-func (v *StatusView) SetBusy(busy bool) {
-	if busy {
-		v.button.Disable()
-		v.header.SetText("Checking…")
-	} else {
-		v.button.Enable()
+// open shows the main window on a target: "repo/NAME" or a plain repo name.
+func (ui *UI) open(target string) {
+	repo := strings.TrimPrefix(target, "repo/")
+	ui.main.Show()
+	ui.main.RequestFocus()
+	if repo != "" {
+		ui.view.Select(repo)
 	}
 }
 
-// ShowError replaces the view with an error that stopped the whole check.
-func (v *StatusView) ShowError(err error) {
-	v.header.SetText("Could not check: " + err.Error())
-	v.repos.RemoveAll()
+// The actions run in the background and report failures in a dialog.
+
+func (ui *UI) check(repo string) {
+	go ui.do("Check "+repo, func(ctx context.Context) error {
+		_, err := ui.backend.Check(ctx, repo)
+		return err
+	})
 }
 
-// Show displays st.
-func (v *StatusView) Show(st service.Status) {
-	v.header.SetText("Checked " + st.CheckedAt.Format("15:04:05") + " — " + Summary(st))
-	v.repos.RemoveAll()
-	for _, r := range st.Repos {
-		title := widget.NewLabelWithStyle(RepoLabel(r), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		v.repos.Add(title)
-		for _, l := range r.Locks {
-			v.repos.Add(widget.NewLabel("    " + LockLabel(l)))
+func (ui *UI) checkAll() {
+	for _, r := range ui.status().Repos {
+		ui.check(r.Name)
+	}
+}
+
+func (ui *UI) unlock(repo string, req api.UnlockRequest) {
+	go ui.do("Unlock "+repo, func(ctx context.Context) error {
+		_, err := ui.backend.Unlock(ctx, repo, req)
+		return err
+	})
+}
+
+func (ui *UI) setAutoUnlock(repo string, level config.AutoUnlock) {
+	go ui.do("Auto-unlock for "+repo, func(ctx context.Context) error {
+		_, err := ui.backend.SetAutoUnlock(ctx, repo, level)
+		return err
+	})
+}
+
+func (ui *UI) loadHistory(repo string) {
+	go func() {
+		events, err := ui.backend.History(context.Background(), repo, 50)
+		if err == nil {
+			fyne.Do(func() { ui.view.SetHistory(repo, events) })
 		}
+	}()
+}
+
+func (ui *UI) toggleLogin() {
+	on, _ := autostart.Enabled()
+	var err error
+	if on {
+		err = autostart.Disable()
+	} else {
+		err = autostart.Enable(ui.opts.Executable)
 	}
-	v.repos.Refresh()
+	if err != nil {
+		dialog.ShowError(err, ui.main)
+	}
+	ui.refreshTray()
+}
+
+func (ui *UI) do(what string, fn func(ctx context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if err := fn(ctx); err != nil {
+		fyne.Do(func() {
+			ui.main.Show()
+			dialog.ShowError(errors.New(what+": "+err.Error()), ui.main)
+		})
+	}
 }

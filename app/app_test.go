@@ -5,10 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
-
+	"github.com/lockwatch/lockwatch/icons"
 	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/lock"
 )
@@ -17,69 +14,58 @@ func sampleStatus() service.Status {
 	return service.Status{
 		CheckedAt: time.Date(2026, 11, 22, 9, 30, 0, 0, time.Local),
 		Repos: []service.RepoStatus{
-			{Name: "nas", State: service.StateStale, Locks: []service.LockStatus{
+			{Name: "nas", State: service.StateStale, AutoUnlock: "off", Locks: []service.LockStatus{
 				{ID: strings.Repeat("9", 64), AgeSeconds: 3 * 3600, Exclusive: true, Hostname: "mbp", Username: "alice", PID: 69387, Verdict: lock.Expired, Reason: "not refreshed for 3h"},
+				{ID: strings.Repeat("1", 64), AgeSeconds: 60, Hostname: "vm", Username: "root", PID: 4242, Verdict: lock.Live, Reason: "process 4242 ('restic') is running"},
 			}},
-			{Name: "usb", State: service.StateOK, Locks: []service.LockStatus{}},
+			{Name: "usb", State: service.StateOK, AutoUnlock: "stale", Locks: []service.LockStatus{}},
 			{Name: "cloud", State: service.StateError, Error: "restic list locks: wrong password or no key found"},
 		},
 	}
 }
 
-func texts(o fyne.CanvasObject) []string {
-	var out []string
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch w := o.(type) {
-		case *widget.Label:
-			out = append(out, w.Text)
-		case *fyne.Container:
-			for _, c := range w.Objects {
-				walk(c)
-			}
-		case *widget.Button:
-			out = append(out, "["+w.Text+"]")
-		case fyne.Widget:
-			if r := test.WidgetRenderer(w); r != nil {
-				for _, c := range r.Objects() {
-					walk(c)
-				}
-			}
+func TestEachStateHasItsLabelAndIcon(t *testing.T) {
+	st := sampleStatus()
+	tests := []struct {
+		state service.State
+		icon  icons.Status
+	}{{service.StateOK, icons.OK}, {service.StateBusy, icons.Busy}, {service.StateStale, icons.Stale}, {service.StateFailed, icons.Failed}, {service.StateError, icons.Error}}
+	for _, tt := range tests {
+		one := service.Status{Repos: []service.RepoStatus{{Name: "nas", State: tt.state, Error: "boom", Locks: st.Repos[0].Locks}}}
+		if got := TrayIcon(one); got != tt.icon {
+			t.Errorf("%s: icon %s, want %s", tt.state, got, tt.icon)
 		}
 	}
-	walk(o)
-	return out
-}
-
-func TestStatusViewShowsEachRepoAndLock(t *testing.T) {
-	test.NewTempApp(t)
-	v := NewStatusView()
-	w := test.NewTempWindow(t, v.Content())
-	w.Resize(fyne.NewSize(800, 400))
-	v.Show(sampleStatus())
-	got := strings.Join(texts(v.Content()), "\n")
-	for _, want := range []string{
-		"nas — stale lock (3h, PID 69387 on mbp)",
-		"exclusive  PID 69387 on mbp (alice), 3h old — expired: not refreshed for 3h",
-		"usb — ok, no locks",
-		"cloud — cannot check: restic list locks: wrong password or no key found",
-		"2 of 3 repositories need attention",
+	for _, c := range []struct {
+		r    service.RepoStatus
+		want string
+	}{
+		{st.Repos[0], "nas — stale lock (3h, PID 69387 on mbp)"},
+		{st.Repos[1], "usb — ok, no locks"},
+		{st.Repos[2], "cloud — cannot check: restic list locks: wrong password or no key found"},
+		{service.RepoStatus{Name: "b", State: service.StateBusy, Locks: st.Repos[0].Locks[1:]}, "b — in use (PID 4242 on vm)"},
 	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("view lacks %q; it shows:\n%s", want, got)
+		if got := RepoLabel(c.r); got != c.want {
+			t.Errorf("label %q, want %q", got, c.want)
 		}
+	}
+	if got := Tooltip(st); got != "lockwatch: cloud cannot be checked" {
+		t.Errorf("tooltip %q", got)
+	}
+	if got := Tooltip(service.Status{Repos: st.Repos[:1]}); got != "lockwatch: nas has a stale lock (3h)" {
+		t.Errorf("tooltip %q", got)
 	}
 }
 
-func TestCheckNowButton(t *testing.T) {
-	test.NewTempApp(t)
-	v := NewStatusView()
-	clicked := 0
-	v.OnCheck = func() { clicked++ }
-	test.Tap(v.button)
-	v.SetBusy(true)
-	test.Tap(v.button) // disabled while a check runs
-	if clicked != 1 {
-		t.Errorf("Check now ran %d times, want 1", clicked)
+func TestConfirmTextListsLocksInUse(t *testing.T) {
+	locks := sampleStatus().Repos[0].Locks
+	text := ConfirmText("nas", locks)
+	if !strings.Contains(text, "Remove 2 locks from nas?") || !strings.Contains(text, "1 lock may still be in use") ||
+		!strings.Contains(text, "11111111 (shared): PID 4242 on vm, live") || strings.Contains(text, "99999999") ||
+		!strings.Contains(text, "prune") {
+		t.Errorf("confirmation:\n%s", text)
+	}
+	if text := ConfirmText("nas", locks[:1]); !strings.Contains(text, "None of them is in use") {
+		t.Errorf("confirmation for a stale lock:\n%s", text)
 	}
 }

@@ -8,23 +8,6 @@ import (
 	"github.com/lockwatch/lockwatch/service/lock"
 )
 
-// Summary says in a few words how things stand across all repositories.
-func Summary(st service.Status) string {
-	if len(st.Repos) == 0 {
-		return "no repositories configured"
-	}
-	n := map[service.State]int{}
-	for _, r := range st.Repos {
-		n[r.State]++
-	}
-	switch worst := st.Worst(); worst {
-	case service.StateOK, service.StateBusy:
-		return "all repositories are fine"
-	default:
-		return fmt.Sprintf("%d of %d repositories need attention", len(st.Repos)-n[service.StateOK]-n[service.StateBusy], len(st.Repos))
-	}
-}
-
 // RepoLabel is a repository's name and its state in words, e.g.
 // "nas — stale lock (3h, PID 69387 on mbp)".
 func RepoLabel(r service.RepoStatus) string {

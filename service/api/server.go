@@ -47,6 +47,7 @@ func Handler(d *daemon.Daemon) http.Handler {
 	mux.HandleFunc("PUT /v1/repos/{name}/auto-unlock", s.autoUnlock)
 	mux.HandleFunc("GET /v1/history", s.history)
 	mux.HandleFunc("GET /v1/events", s.events)
+	registerSettings(mux, s)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -102,6 +102,8 @@ type Defaults struct {
 	Timeout          Duration `toml:"timeout"`
 	// HistoryDays is how long the service keeps its history of removals and state changes.
 	HistoryDays int `toml:"history_days"`
+	// Notifications turns the tray's OS notifications on or off.
+	Notifications bool `toml:"notifications"`
 }
 
 // Repo is one [[repo]] table.
@@ -111,6 +113,9 @@ type Repo struct {
 	RepositoryFile  string            `toml:"repository_file,omitempty"`
 	PasswordFile    string            `toml:"password_file,omitempty"`
 	PasswordCommand string            `toml:"password_command,omitempty"`
+	// PasswordKeyring: the password is in the OS keyring; restic gets it
+	// by running lockwatch itself (see SelfCommand).
+	PasswordKeyring bool `toml:"password_keyring,omitempty"`
 	Env             map[string]string `toml:"env,omitempty"`
 	AutoUnlock      AutoUnlock        `toml:"auto_unlock,omitempty"`
 	CheckInterval   Duration          `toml:"check_interval,omitempty"`
@@ -227,6 +232,20 @@ func (c *Config) Interval(r *Repo) time.Duration {
 	return DefaultCheckInterval
 }
 
+// SelfCommand is how restic runs this lockwatch binary for a password kept
+// in the keyring: its path, quoted for restic's own word splitting. main
+// sets it; "lockwatch" (found on PATH) is the fallback.
+var SelfCommand = "lockwatch"
+
+// quoteArg quotes s for restic's splitting of RESTIC_PASSWORD_COMMAND,
+// which follows shell-style quoting.
+func quoteArg(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // Environ returns the environment entries that tell restic where r is and
 // how to get its password, followed by r.Env sorted by key. This is the only
 // way secrets are handed to restic.
@@ -243,6 +262,8 @@ func (r *Repo) Environ() []string {
 		env = append(env, "RESTIC_PASSWORD_FILE="+r.PasswordFile)
 	case r.PasswordCommand != "":
 		env = append(env, "RESTIC_PASSWORD_COMMAND="+r.PasswordCommand)
+	case r.PasswordKeyring:
+		env = append(env, "RESTIC_PASSWORD_COMMAND="+SelfCommand+" keyring get "+quoteArg(r.Name))
 	}
 	keys := make([]string, 0, len(r.Env))
 	for k := range r.Env {
@@ -533,3 +554,6 @@ func tomlString(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// SetSelf records the path of the running lockwatch binary for SelfCommand.
+func SetSelf(exe string) { SelfCommand = quoteArg(exe) }

@@ -332,6 +332,7 @@ func TestParseDefaults(t *testing.T) {
 			UnrefreshedAfter: Duration{15 * time.Minute},
 			Timeout:          Duration{2 * time.Minute},
 			HistoryDays:      DefaultHistoryDays,
+			Notifications:    true,
 		}
 		if cfg.Defaults != want {
 			t.Errorf("Parse(%q) defaults = %+v, want %+v", in, cfg.Defaults, want)

@@ -106,3 +106,10 @@ func lineEnding(line string) string {
 	}
 	return ""
 }
+
+// SameFile reports whether two paths name the same existing file.
+func SameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
+}

@@ -18,8 +18,8 @@ import (
 // Keys accepted in each table, in the order they are documented.
 var (
 	topKeys      = []string{"defaults", "repo"}
-	defaultsKeys = []string{"restic", "check_interval", "hostname", "unrefreshed_after", "timeout", "history_days"}
-	repoKeys     = []string{"name", "repository", "repository_file", "password_file", "password_command", "env", "auto_unlock", "check_interval"}
+	defaultsKeys = []string{"restic", "check_interval", "hostname", "unrefreshed_after", "timeout", "history_days", "notifications"}
+	repoKeys     = []string{"name", "repository", "repository_file", "password_file", "password_command", "password_keyring", "env", "auto_unlock", "check_interval"}
 )
 
 // reservedEnv are variables lockwatch sets itself from the repo table; also
@@ -235,6 +235,12 @@ func (p *parser) defaults(m map[string]any, d *Defaults) {
 			d.UnrefreshedAfter, _ = p.duration(line, "", k, v)
 		case "timeout":
 			d.Timeout, _ = p.duration(line, "", k, v)
+		case "notifications":
+			if b, ok := v.(bool); ok {
+				d.Notifications = b
+			} else {
+				p.add(line, "notifications must be true or false, not %s", typeName(v))
+			}
 		case "history_days":
 			if n, ok := v.(int64); ok && n >= 1 {
 				d.HistoryDays = int(n)
@@ -267,6 +273,9 @@ func (p *parser) finishDefaults(raw map[string]any, d *Defaults) {
 		p.add(line("unrefreshed_after"),
 			"unrefreshed_after must be longer than %s (restic refreshes the locks of running commands every 5m), not %s",
 			formatDuration(LockRefreshWindow), d.UnrefreshedAfter)
+	}
+	if !isSet("notifications") {
+		d.Notifications = true
 	}
 	if !isSet("history_days") {
 		d.HistoryDays = DefaultHistoryDays
@@ -391,7 +400,7 @@ func (p *parser) repo(i int, m map[string]any) (r Repo, ok bool) {
 		l := line(k)
 		var s string
 		switch k {
-		case "name", "env", "check_interval", "auto_unlock":
+		case "name", "env", "check_interval", "auto_unlock", "password_keyring":
 		default:
 			if !contains(repoKeys, k) {
 				p.unknownKey(l, "repo", k, repoKeys)
@@ -417,6 +426,13 @@ func (p *parser) repo(i int, m map[string]any) (r Repo, ok bool) {
 			r.PasswordFile, err = expandPath(s)
 		case "password_command":
 			r.PasswordCommand = s // verbatim: the shell handles it
+		case "password_keyring":
+			if b, ok := v.(bool); ok {
+				r.PasswordKeyring = b
+				present[k] = b
+			} else {
+				p.add(l, "%spassword_keyring must be true or false, not %s", label, typeName(v))
+			}
 		case "env":
 			r.Env = p.env(l, label, v, []string{"repo", idx, "env"})
 		case "auto_unlock":
@@ -445,8 +461,7 @@ func (p *parser) repo(i int, m map[string]any) (r Repo, ok bool) {
 
 	p.exactlyOne(m, present, header, line, label, "repository", "repository_file",
 		"no repository; set repository or repository_file")
-	p.exactlyOne(m, present, header, line, label, "password_file", "password_command",
-		"no password source; set password_file or password_command")
+	p.passwordSource(m, present, header, line, label)
 
 	return r, len(p.errs) == before
 }
@@ -461,6 +476,27 @@ func (p *parser) exactlyOne(m map[string]any, present map[string]bool, header in
 		p.add(max(line(a), line(b)), "%s%s and %s are both set; use exactly one", label, a, b)
 	case !hasA && !hasB:
 		p.add(header, "%s%s", label, missing)
+	}
+}
+
+// passwordSource reports when a repo has no password source, or more than one.
+func (p *parser) passwordSource(m map[string]any, present map[string]bool, header int, line func(string) int, label string) {
+	var set []string
+	last := 0
+	for _, k := range []string{"password_file", "password_command", "password_keyring"} {
+		if present[k] {
+			set = append(set, k)
+			last = max(last, line(k))
+		}
+	}
+	_, hasFile := m["password_file"]
+	_, hasCommand := m["password_command"]
+	_, hasKeyring := m["password_keyring"]
+	switch {
+	case len(set) > 1:
+		p.add(last, "%s%s are both set; use exactly one", label, strings.Join(set, " and "))
+	case !hasFile && !hasCommand && !(hasKeyring && present["password_keyring"]):
+		p.add(header, "%sno password source; set password_file or password_command (or password_keyring = true)", label)
 	}
 }
 

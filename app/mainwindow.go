@@ -1,0 +1,298 @@
+package app
+
+import (
+	"fmt"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/store"
+)
+
+// MainView is the main window's content: the repositories on the left;
+// the selected one's state, locks, actions and history on the right.
+type MainView struct {
+	// Set by the app.
+	OnCheck   func(repo string)
+	OnUnlock  func(repo string, req api.UnlockRequest)
+	OnHistory func(repo string) // asks for History to be called with fresh entries
+	Window    fyne.Window       // for dialogs
+
+	st       service.Status
+	selected string
+	lock     int // selected row in the locks table, -1 for none
+	history  []store.Event
+
+	banner    *widget.Label
+	repos     *widget.List
+	title     *widget.Label
+	checked   *widget.Label
+	locks     *widget.Table
+	hist      *widget.List
+	checkBtn  *widget.Button
+	unlockBtn *widget.Button
+	oneBtn    *widget.Button
+	allBtn    *widget.Button
+	root      fyne.CanvasObject
+}
+
+var lockColumns = []struct {
+	title string
+	width float32
+}{{"ID", 90}, {"Kind", 85}, {"Host", 110}, {"User", 80}, {"PID", 70}, {"Age", 60}, {"Verdict", 90}, {"Reason", 520}}
+
+// NewMainView builds the main window's content.
+func NewMainView() *MainView {
+	v := &MainView{lock: -1}
+	v.banner = widget.NewLabel("")
+	v.banner.Wrapping = fyne.TextWrapWord
+	v.banner.Hide()
+	v.repos = widget.NewList(
+		func() int { return len(v.st.Repos) },
+		func() fyne.CanvasObject {
+			return container.NewVBox(widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), widget.NewLabel(""))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			r := v.st.Repos[i]
+			box := o.(*fyne.Container)
+			box.Objects[0].(*widget.Label).SetText(RepoLabel(r))
+			box.Objects[1].(*widget.Label).SetText(CheckedLine(r))
+		})
+	v.repos.OnSelected = func(i widget.ListItemID) {
+		if i < len(v.st.Repos) && v.st.Repos[i].Name != v.selected {
+			v.Select(v.st.Repos[i].Name)
+		}
+	}
+	v.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.title.Wrapping = fyne.TextWrapWord
+	v.checked = widget.NewLabel("")
+	v.locks = widget.NewTable(
+		func() (int, int) { return len(v.current().Locks) + 1, len(lockColumns) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(v.cell(id.Row, id.Col)) })
+	for i, c := range lockColumns {
+		v.locks.SetColumnWidth(i, c.width)
+	}
+	v.locks.OnSelected = func(id widget.TableCellID) {
+		v.lock = id.Row - 1
+		v.refreshButtons()
+	}
+	v.hist = widget.NewList(
+		func() int { return len(v.history) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(HistoryLine(v.history[i])) })
+	v.checkBtn = widget.NewButton("Check now", func() { v.call(v.OnCheck) })
+	v.unlockBtn = widget.NewButton("Unlock stale", func() {
+		if v.OnUnlock != nil {
+			v.OnUnlock(v.selected, api.UnlockRequest{By: "tray"})
+		}
+	})
+	v.oneBtn = widget.NewButton("Remove this lock…", v.confirmRemoveOne)
+	v.allBtn = widget.NewButton("Remove all locks…", v.confirmRemoveAll)
+	buttons := container.NewHBox(v.checkBtn, v.unlockBtn, v.oneBtn, v.allBtn)
+	details := container.NewBorder(
+		container.NewVBox(v.title, v.checked, buttons),
+		nil, nil, nil,
+		container.NewVSplit(v.locks, container.NewBorder(widget.NewLabelWithStyle("History", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, v.hist)))
+	split := container.NewHSplit(v.repos, details)
+	split.Offset = 0.28
+	v.root = container.NewBorder(v.banner, nil, nil, nil, split)
+	v.refreshButtons()
+	return v
+}
+
+// Content is the widget tree.
+func (v *MainView) Content() fyne.CanvasObject { return v.root }
+
+// SetBanner shows a note above everything (why there is no tray, or that
+// checks run inside the app); "" hides it.
+func (v *MainView) SetBanner(text string) {
+	v.banner.SetText(text)
+	if text == "" {
+		v.banner.Hide()
+	} else {
+		v.banner.Show()
+	}
+}
+
+// Show displays a new status, keeping the selection.
+func (v *MainView) Show(st service.Status) {
+	v.st = st
+	if v.selected == "" && len(st.Repos) > 0 {
+		v.selected = st.Repos[0].Name
+	}
+	v.repos.Refresh()
+	for i, r := range st.Repos {
+		if r.Name == v.selected {
+			v.repos.Select(i)
+		}
+	}
+	v.refreshDetails()
+}
+
+// Select shows one repository's details.
+func (v *MainView) Select(repo string) {
+	v.selected, v.lock, v.history = repo, -1, nil
+	for i, r := range v.st.Repos {
+		if r.Name == repo {
+			v.repos.Select(i)
+		}
+	}
+	v.refreshDetails()
+	v.call(v.OnHistory)
+}
+
+// Selected is the repository shown.
+func (v *MainView) Selected() string { return v.selected }
+
+// SetHistory shows the audit trail of the selected repository.
+func (v *MainView) SetHistory(repo string, events []store.Event) {
+	if repo == v.selected {
+		v.history = events
+		v.hist.Refresh()
+	}
+}
+
+func (v *MainView) current() service.RepoStatus {
+	for _, r := range v.st.Repos {
+		if r.Name == v.selected {
+			return r
+		}
+	}
+	return service.RepoStatus{}
+}
+
+func (v *MainView) refreshDetails() {
+	r := v.current()
+	if r.Name == "" {
+		v.title.SetText("No repository selected")
+		v.checked.SetText("")
+	} else {
+		v.title.SetText(RepoLabel(r))
+		v.checked.SetText(CheckedLine(r))
+	}
+	if v.lock >= len(r.Locks) {
+		v.lock = -1
+	}
+	v.locks.Refresh()
+	v.refreshButtons()
+}
+
+func (v *MainView) refreshButtons() {
+	r := v.current()
+	enable := func(b *widget.Button, on bool) {
+		if on {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+	enable(v.checkBtn, r.Name != "")
+	enable(v.unlockBtn, StaleCount(r) > 0)
+	enable(v.oneBtn, v.lock >= 0 && v.lock < len(r.Locks))
+	enable(v.allBtn, len(r.Locks) > 0)
+}
+
+// cell is the text of the locks table at row (0 is the header), col.
+func (v *MainView) cell(row, col int) string {
+	if row == 0 {
+		return lockColumns[col].title
+	}
+	locks := v.current().Locks
+	if row-1 >= len(locks) {
+		return ""
+	}
+	l := locks[row-1]
+	switch col {
+	case 0:
+		return l.ShortID()
+	case 1:
+		if l.Verdict == "invalid" {
+			return "—"
+		}
+		if l.Exclusive {
+			return "exclusive"
+		}
+		return "shared"
+	case 2:
+		return l.Hostname
+	case 3:
+		return l.Username
+	case 4:
+		if l.PID == 0 {
+			return ""
+		}
+		return strconv.Itoa(l.PID)
+	case 5:
+		return age(l)
+	case 6:
+		return string(l.Verdict)
+	}
+	return l.Reason
+}
+
+func (v *MainView) call(fn func(string)) {
+	if fn != nil && v.selected != "" {
+		fn(v.selected)
+	}
+}
+
+func (v *MainView) confirmRemoveOne() {
+	r := v.current()
+	if v.lock < 0 || v.lock >= len(r.Locks) {
+		return
+	}
+	l := r.Locks[v.lock]
+	v.confirm(r.Name, []service.LockStatus{l}, api.UnlockRequest{Locks: []string{l.ID}, Force: true, By: "tray"})
+}
+
+func (v *MainView) confirmRemoveAll() {
+	r := v.current()
+	v.confirm(r.Name, r.Locks, api.UnlockRequest{All: true, Confirm: true, By: "tray"})
+}
+
+// confirm asks before removing locks, listing those that may be in use.
+func (v *MainView) confirm(repo string, locks []service.LockStatus, req api.UnlockRequest) {
+	if v.Window == nil || v.OnUnlock == nil {
+		return
+	}
+	text := widget.NewLabel(ConfirmText(repo, locks))
+	text.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Remove locks", "Remove", "Cancel", container.NewVScroll(text), func(ok bool) {
+		if ok {
+			v.OnUnlock(repo, req)
+		}
+	}, v.Window)
+	d.Resize(fyne.NewSize(560, 320))
+	d.Show()
+}
+
+// HistoryLine is one entry of the history, in words.
+func HistoryLine(e store.Event) string {
+	when := e.Time.Local().Format("2006-01-02 15:04")
+	switch e.Kind {
+	case store.KindRemoval:
+		who := map[string]string{"auto": "auto-unlock", "tray": "you (tray)", "cli": "the CLI", "api": "the API", "run": "the run wrapper"}[e.By]
+		if who == "" {
+			who = e.By
+		}
+		id := ""
+		if e.Lock != nil {
+			id = fmt.Sprintf("%.8s (PID %d on %s)", e.Lock.ID, e.Lock.PID, e.Lock.Hostname)
+		}
+		return fmt.Sprintf("%s  removed %s, %s — by %s: %s", when, id, e.Verdict, who, e.Reason)
+	case store.KindState:
+		from := e.From
+		if from == "" {
+			from = "new"
+		}
+		return fmt.Sprintf("%s  %s → %s: %s", when, from, e.To, e.Detail)
+	}
+	return fmt.Sprintf("%s  %s %s", when, e.Kind, e.Detail)
+}
+

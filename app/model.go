@@ -1,0 +1,144 @@
+package app
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/lockwatch/lockwatch/icons"
+	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/lock"
+)
+
+// The tray, menu and windows are functions of a service.Status; the
+// functions here turn it into what people read, and have no UI of their own.
+
+// TrayIcon is the icon for the worst state of all repositories.
+func TrayIcon(st service.Status) icons.Status {
+	switch st.Worst() {
+	case service.StateBusy:
+		return icons.Busy
+	case service.StateStale:
+		return icons.Stale
+	case service.StateFailed:
+		return icons.Failed
+	case service.StateError:
+		return icons.Error
+	}
+	return icons.OK
+}
+
+// Tooltip sums up the worst news in one line, e.g.
+// "lockwatch: nas has a stale lock (3h)".
+func Tooltip(st service.Status) string {
+	if len(st.Repos) == 0 {
+		return "lockwatch: no repositories configured"
+	}
+	worst := st.Worst()
+	var bad []service.RepoStatus
+	for _, r := range st.Repos {
+		if r.State == worst {
+			bad = append(bad, r)
+		}
+	}
+	first := bad[0]
+	more := ""
+	if len(bad) > 1 {
+		more = fmt.Sprintf(" (and %d more)", len(bad)-1)
+	}
+	switch worst {
+	case service.StateError:
+		return "lockwatch: " + first.Name + " cannot be checked" + more
+	case service.StateFailed:
+		return "lockwatch: " + first.Name + " has a failed backup" + more
+	case service.StateStale:
+		if l := firstStale(first); l != nil && l.Verdict != lock.Invalid {
+			return fmt.Sprintf("lockwatch: %s has a stale lock (%s)%s", first.Name, age(*l), more)
+		}
+		return "lockwatch: " + first.Name + " has a lock that needs attention" + more
+	case service.StateBusy:
+		return fmt.Sprintf("lockwatch: %s is in use by restic%s", first.Name, more)
+	}
+	if len(st.Repos) == 1 {
+		return "lockwatch: " + first.Name + " is fine"
+	}
+	return fmt.Sprintf("lockwatch: all %d repositories are fine", len(st.Repos))
+}
+
+// firstStale is the lock that makes a repository stale, if any.
+func firstStale(r service.RepoStatus) *service.LockStatus {
+	for i := range r.Locks {
+		if v := r.Locks[i].Verdict; v.Stale() || v == lock.Invalid || v == lock.Unrefreshed {
+			return &r.Locks[i]
+		}
+	}
+	return nil
+}
+
+// StaleCount is how many locks `Unlock stale locks` would remove.
+func StaleCount(r service.RepoStatus) int {
+	n := 0
+	for _, l := range r.Locks {
+		if l.Verdict.Stale() {
+			n++
+		}
+	}
+	return n
+}
+
+func age(l service.LockStatus) string {
+	return lock.Age(time.Duration(l.AgeSeconds) * time.Second)
+}
+
+// InUse lists the locks among ls that someone may still hold: what a
+// forced removal would take from a running restic.
+func InUse(ls []service.LockStatus) []service.LockStatus {
+	var out []service.LockStatus
+	for _, l := range ls {
+		if l.Verdict == lock.Live || l.Verdict == lock.Fresh || l.Verdict == lock.Unrefreshed {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// ConfirmText is the confirmation for removing locks: it names exactly
+// which locks that may be in use would go, and what that can break.
+func ConfirmText(repo string, removing []service.LockStatus) string {
+	inUse := InUse(removing)
+	text := fmt.Sprintf("Remove %s from %s?\n", plural(len(removing), "lock"), repo)
+	if len(inUse) == 0 {
+		return text + "\nNone of them is in use: no restic holds them any more."
+	}
+	text += fmt.Sprintf("\n%s may still be in use:\n", plural(len(inUse), "lock"))
+	for _, l := range inUse {
+		kind := "shared"
+		if l.Exclusive {
+			kind = "exclusive"
+		}
+		text += fmt.Sprintf("  • %s (%s): PID %d on %s, %s — %s\n", l.ShortID(), kind, l.PID, l.Hostname, l.Verdict, l.Reason)
+	}
+	return text + "\nIf that restic still runs, removing its lock lets another restic work on the repository at the same time: " +
+		"a prune or forget can then delete data a running backup still needs, and the running command may fail or leave the repository inconsistent."
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// CheckedLine says when a repository was last and will next be checked.
+func CheckedLine(r service.RepoStatus) string {
+	line := "not checked yet"
+	if !r.CheckedAt.IsZero() {
+		line = "checked " + r.CheckedAt.Local().Format("15:04:05")
+	}
+	if !r.NextCheckAt.IsZero() {
+		line += ", next " + r.NextCheckAt.Local().Format("15:04:05")
+	}
+	if r.AutoUnlock != "" && r.AutoUnlock != "off" {
+		line += ", auto-unlock " + r.AutoUnlock
+	}
+	return line
+}

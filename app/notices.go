@@ -1,0 +1,76 @@
+package app
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/lockwatch/lockwatch/platform/notify"
+	"github.com/lockwatch/lockwatch/service/store"
+)
+
+// Notices decides which history entries deserve an OS notification: only
+// transitions (a repository turning stale or unreachable, a lock removed by
+// auto-unlock), each at most once per quiet period, and never more than a
+// few a minute — a flapping network must not flood the desktop.
+type Notices struct {
+	Quiet   time.Duration // the same news is not repeated within this
+	PerMin  int           // at most this many notifications a minute
+	Enabled bool
+
+	last   map[string]time.Time
+	recent []time.Time
+}
+
+// NewNotices returns the policy lockwatch uses.
+func NewNotices() *Notices {
+	return &Notices{Quiet: 30 * time.Minute, PerMin: 4, Enabled: true, last: map[string]time.Time{}}
+}
+
+// For returns the notification for e, or false when there should be none.
+func (n *Notices) For(e store.Event, now time.Time) (notify.Notification, bool) {
+	if !n.Enabled {
+		return notify.Notification{}, false
+	}
+	var note notify.Notification
+	var key string
+	switch {
+	case e.Kind == store.KindState && e.To == "stale":
+		key = e.Repo + "/stale"
+		note = notify.Notification{Title: e.Repo + " has a stale lock", Body: "Backups to " + e.Repo + " will fail until it is removed (" + e.Detail + "). Click to see it."}
+	case e.Kind == store.KindState && e.To == "error":
+		key = e.Repo + "/error"
+		note = notify.Notification{Title: e.Repo + " cannot be checked", Body: e.Detail}
+	case e.Kind == store.KindState && e.To == "failed":
+		key = e.Repo + "/failed"
+		note = notify.Notification{Title: "A backup of " + e.Repo + " failed", Body: e.Detail}
+	case e.Kind == store.KindRemoval && e.By == "auto":
+		key = e.Repo + "/removed/" + lockID(e)
+		note = notify.Notification{Title: "lockwatch removed a stale lock from " + e.Repo, Body: fmt.Sprintf("%s: %s", e.Verdict, e.Reason)}
+	default:
+		return notify.Notification{}, false
+	}
+	if t, ok := n.last[key]; ok && now.Sub(t) < n.Quiet {
+		return notify.Notification{}, false
+	}
+	kept := n.recent[:0]
+	for _, t := range n.recent {
+		if now.Sub(t) < time.Minute {
+			kept = append(kept, t)
+		}
+	}
+	n.recent = kept
+	if len(n.recent) >= n.PerMin {
+		return notify.Notification{}, false
+	}
+	n.recent = append(n.recent, now)
+	n.last[key] = now
+	note.Target = "repo/" + e.Repo
+	return note, true
+}
+
+func lockID(e store.Event) string {
+	if e.Lock == nil {
+		return ""
+	}
+	return e.Lock.ID
+}

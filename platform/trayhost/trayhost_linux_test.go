@@ -1,0 +1,44 @@
+package trayhost
+
+import (
+	"bufio"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// On a real private session bus: no tray host until something owns the
+// StatusNotifierWatcher name, as a panel does.
+func TestAvailableFollowsTheWatcherName(t *testing.T) {
+	if _, err := exec.LookPath("dbus-daemon"); err != nil {
+		t.Skip("needs dbus-daemon (apt-get install dbus)")
+	}
+	bus := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
+	out, _ := bus.StdoutPipe()
+	if err := bus.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bus.Process.Kill(); bus.Wait() })
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", strings.TrimSpace(addr))
+
+	if ok, why := Available(); ok || !strings.Contains(why, "AppIndicator") {
+		t.Errorf("empty bus: Available() = %v, %q", ok, why)
+	}
+	panel, err := dbus.Connect(strings.TrimSpace(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer panel.Close()
+	if reply, err := panel.RequestName(watcher, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("taking the watcher name: %v %v", reply, err)
+	}
+	if ok, why := Available(); !ok {
+		t.Errorf("with a watcher: Available() = false, %q", why)
+	}
+}

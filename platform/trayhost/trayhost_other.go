@@ -1,0 +1,6 @@
+//go:build !linux
+
+package trayhost
+
+// Windows and macOS always have a notification area / menu bar.
+func available() (bool, string) { return true, "" }

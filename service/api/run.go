@@ -1,0 +1,129 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/lockwatch/lockwatch/platform/flock"
+	"github.com/lockwatch/lockwatch/platform/ipc"
+	"github.com/lockwatch/lockwatch/platform/paths"
+	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/daemon"
+	"github.com/lockwatch/lockwatch/service/store"
+)
+
+// Service is the daemon with its local API, running in this process: in
+// `lockwatch service run`, or inside the tray app when no service runs.
+type Service struct {
+	Daemon *daemon.Daemon
+	Socket string
+	log    *slog.Logger
+	single *flock.Lock
+	ln     net.Listener
+}
+
+// ErrAlreadyRunning means another lockwatch service holds the single-instance lock.
+var ErrAlreadyRunning = errors.New("lockwatch service is already running")
+
+// StartService takes the single-instance lock, opens the store, loads the
+// config and listens on the local socket. Call Run to start checking.
+func StartService(cfgPath string, log *slog.Logger) (*Service, error) {
+	stateDir, err := paths.StateDir()
+	if err != nil {
+		return nil, err
+	}
+	// One service per user: the kernel drops this lock when we die, so a
+	// crash can never leave it stale. It must be ours before the socket is.
+	single, err := flock.TryLock(daemon.LockPath(stateDir))
+	var locked *flock.LockedError
+	if errors.As(err, &locked) {
+		if locked.Holder.PID > 0 {
+			return nil, fmt.Errorf("%w (PID %d)", ErrAlreadyRunning, locked.Holder.PID)
+		}
+		return nil, ErrAlreadyRunning
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{single: single, log: log}
+	fail := func(err error) (*Service, error) {
+		s.Close()
+		return nil, err
+	}
+	st, err := store.Open(daemon.StorePath(stateDir))
+	if err != nil {
+		return fail(err)
+	}
+	if s.Daemon, err = daemon.New(daemon.Options{ConfigPath: cfgPath, Store: st, Log: log}); err != nil {
+		return fail(err)
+	}
+	if s.Socket, err = ipc.SocketPath(); err != nil {
+		return fail(err)
+	}
+	if s.ln, err = ipc.Listen(s.Socket); err != nil {
+		return fail(fmt.Errorf("local API on %s: %w", s.Socket, err))
+	}
+	log.Info("local API listening", "socket", s.Socket)
+	return s, nil
+}
+
+// Run checks and serves the API until ctx ends.
+func (s *Service) Run(ctx context.Context) error {
+	srv := &http.Server{
+		Handler:           Handler(s.Daemon),
+		ReadHeaderTimeout: 10 * time.Second,
+		// Requests end with the service, event streams included.
+		BaseContext: func(net.Listener) context.Context { return ctx },
+		ErrorLog:    slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("local API stopped", "err", err)
+		}
+	}()
+	err := s.Daemon.Run(ctx)
+	shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	s.Close()
+	return err
+}
+
+// Close releases the socket and the single-instance lock.
+func (s *Service) Close() {
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	if s.single != nil {
+		s.single.Unlock()
+	}
+}
+
+// Connect returns a client of the running service when one answers and it
+// runs with the config at cfgPath; nil when none answers or it watches
+// another config (commands then work in-process).
+func Connect(ctx context.Context, cfgPath string) (*Client, service.Status) {
+	sock, err := ipc.SocketPath()
+	if err != nil {
+		return nil, service.Status{}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	conn, err := ipc.Dial(ctx, sock)
+	if err != nil {
+		return nil, service.Status{}
+	}
+	conn.Close()
+	c := &Client{HTTP: ipc.HTTPClient(sock)}
+	st, err := c.Status(ctx)
+	if err != nil || (cfgPath != "" && !config.SameFile(st.ConfigPath, cfgPath)) {
+		return nil, service.Status{}
+	}
+	return c, st
+}

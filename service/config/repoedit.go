@@ -1,0 +1,477 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MaskedValue stands in for a secret the settings show but never hand out:
+// every env value in a RepoView is MaskedValue, and a RepoInput env value
+// equal to it means "keep the stored value".
+const MaskedValue = "••••••"
+
+// Password sources, as RepoView.PasswordSource names them.
+const (
+	PasswordFromFile    = "file"
+	PasswordFromCommand = "command"
+	PasswordFromKeyring = "keyring"
+)
+
+// RepoInput is one repository as the settings form sends it. Secrets only
+// ever travel inward: Password goes to the OS keyring, Env values and a
+// password command may be new secrets, and none of them is sent back.
+type RepoInput struct {
+	Name           string `json:"name"`
+	Repository     string `json:"repository,omitempty"`
+	RepositoryFile string `json:"repository_file,omitempty"`
+	PasswordFile   string `json:"password_file,omitempty"`
+	// PasswordCommand "" keeps the repository's current command when it has
+	// one and no other source is chosen: the view never shows the command
+	// (it may embed a secret), so the form cannot send it back.
+	PasswordCommand string `json:"password_command,omitempty"`
+	PasswordKeyring bool   `json:"password_keyring,omitempty"`
+	// Password is write-only: with PasswordKeyring it goes into the OS
+	// keyring; "" keeps the password already there.
+	Password string `json:"password,omitempty"`
+	// Env values equal to MaskedValue keep the current value of that variable.
+	Env           map[string]string `json:"env,omitempty"`
+	CheckInterval string            `json:"check_interval,omitempty"` // "" uses [defaults]
+	AutoUnlock    AutoUnlock        `json:"auto_unlock,omitempty"`    // "" is off
+}
+
+// String describes in without secrets, so that logging it is safe.
+func (in RepoInput) String() string {
+	keys := slices.Sorted(maps.Keys(in.Env))
+	return fmt.Sprintf("repo input %q (%s; env %v)", in.Name, redactURL(in.Repository), keys)
+}
+
+// GoString is like String, for %#v.
+func (in RepoInput) GoString() string { return "config.RepoInput{" + in.String() + "}" }
+
+// FieldErrors maps a settings field to what is wrong with it. The fields
+// are "name", "repository", "password", "env", "check_interval" and
+// "auto_unlock"; "" holds a problem that belongs to no single field. The
+// messages never contain secrets.
+type FieldErrors map[string]string
+
+// add appends msg to the field's message.
+func (f FieldErrors) add(field, msg string) {
+	if prev, ok := f[field]; ok && prev != "" {
+		if strings.Contains(prev, msg) {
+			return
+		}
+		msg = prev + "; " + msg
+	}
+	f[field] = msg
+}
+
+// String lists the problems on one line, fields sorted: for an error
+// message when there is no form to show them next to.
+func (f FieldErrors) String() string {
+	parts := make([]string, 0, len(f))
+	for _, k := range slices.Sorted(maps.Keys(f)) {
+		if k == "" {
+			parts = append(parts, f[k])
+		} else {
+			parts = append(parts, k+": "+f[k])
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// ConfigView is what the settings may show of a configuration: no password
+// command, no env value, no password embedded in a repository URL.
+type ConfigView struct {
+	Path          string `json:"path"`
+	Notifications bool   `json:"notifications"`
+	// CheckInterval is [defaults] check_interval, what a repository without
+	// its own interval uses.
+	CheckInterval string     `json:"check_interval"`
+	Repos         []RepoView `json:"repos"`
+}
+
+// RepoView is one repository in a ConfigView.
+type RepoView struct {
+	Name           string            `json:"name"`
+	Repository     string            `json:"repository,omitempty"` // a URL's password replaced by ***
+	RepositoryFile string            `json:"repository_file,omitempty"`
+	PasswordSource string            `json:"password_source"` // PasswordFromFile, …Command or …Keyring
+	PasswordFile   string            `json:"password_file,omitempty"`
+	Env            map[string]string `json:"env,omitempty"`            // every value is MaskedValue
+	CheckInterval  string            `json:"check_interval,omitempty"` // "" uses ConfigView.CheckInterval
+	AutoUnlock     AutoUnlock        `json:"auto_unlock"`
+}
+
+// Repo returns the repository named name.
+func (v ConfigView) Repo(name string) (RepoView, bool) {
+	for _, r := range v.Repos {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return RepoView{}, false
+}
+
+// PasswordSource is where r's password comes from: PasswordFromFile,
+// PasswordFromCommand or PasswordFromKeyring ("" if none is set).
+func (r *Repo) PasswordSource() string {
+	switch {
+	case r.PasswordFile != "":
+		return PasswordFromFile
+	case r.PasswordCommand != "":
+		return PasswordFromCommand
+	case r.PasswordKeyring:
+		return PasswordFromKeyring
+	}
+	return ""
+}
+
+// View returns what the settings may show of c.
+func (c *Config) View() ConfigView {
+	v := ConfigView{
+		Path:          c.Path,
+		Notifications: c.Defaults.Notifications,
+		CheckInterval: formatDuration(c.Interval(nil)),
+		Repos:         make([]RepoView, 0, len(c.Repos)),
+	}
+	for i := range c.Repos {
+		r := &c.Repos[i]
+		rv := RepoView{
+			Name:           r.Name,
+			Repository:     redactURL(r.Repository),
+			RepositoryFile: r.RepositoryFile,
+			PasswordSource: r.PasswordSource(),
+			PasswordFile:   r.PasswordFile,
+			AutoUnlock:     r.AutoUnlock,
+		}
+		if rv.AutoUnlock == "" {
+			rv.AutoUnlock = AutoUnlockOff
+		}
+		if r.CheckInterval.Duration > 0 {
+			rv.CheckInterval = r.CheckInterval.String()
+		}
+		if len(r.Env) > 0 {
+			rv.Env = make(map[string]string, len(r.Env))
+			for k := range r.Env {
+				rv.Env[k] = MaskedValue
+			}
+		}
+		v.Repos = append(v.Repos, rv)
+	}
+	return v
+}
+
+// PutRepo returns a new configuration with the repository oldName replaced
+// by in (renaming it if in.Name differs), or with in added when oldName is
+// "". Nothing is written: the caller saves the result with Save. Every
+// problem is reported against the form field it concerns.
+//
+// Merging with the stored repository: an env value of MaskedValue keeps
+// that variable's value, an empty password command keeps the command, and a
+// repository equal to the view's redacted one keeps the URL's password.
+// Whether the OS keyring holds a password is for the caller to check.
+func (c *Config) PutRepo(oldName string, in RepoInput) (*Config, FieldErrors) {
+	fields := FieldErrors{}
+	var old *Repo
+	index := len(c.Repos)
+	if oldName != "" {
+		for i := range c.Repos {
+			if c.Repos[i].Name == oldName {
+				old, index = &c.Repos[i], i
+			}
+		}
+		if old == nil {
+			fields.add("name", fmt.Sprintf("there is no repository named %q any more", oldName))
+			return nil, fields
+		}
+	}
+
+	r := Repo{Name: strings.TrimSpace(in.Name)}
+	if msg := checkName(r.Name); msg != "" {
+		fields.add("name", msg)
+	}
+	for i := range c.Repos {
+		if i != index && c.Repos[i].Name == r.Name {
+			fields.add("name", fmt.Sprintf("another repository is already named %q", r.Name))
+		}
+	}
+
+	r.Repository = strings.TrimSpace(in.Repository)
+	r.RepositoryFile = strings.TrimSpace(in.RepositoryFile)
+	if old != nil && old.Repository != "" && r.Repository != old.Repository && r.Repository == redactURL(old.Repository) {
+		// The form showed the URL with its password as ***; unchanged, it
+		// means the stored URL.
+		r.Repository = old.Repository
+	}
+
+	c.putPassword(&r, old, in, fields)
+	r.Env = mergeEnv(old, in.Env, fields)
+
+	if s := strings.TrimSpace(in.CheckInterval); s != "" {
+		d, err := time.ParseDuration(s)
+		switch {
+		case err != nil:
+			fields.add("check_interval", fmt.Sprintf("%q is not a duration: %s", s, durationHint))
+		case d < MinCheckInterval:
+			fields.add("check_interval", fmt.Sprintf("must be at least %s", formatDuration(MinCheckInterval)))
+		default:
+			r.CheckInterval = Duration{d}
+		}
+	}
+
+	switch in.AutoUnlock {
+	case "":
+		r.AutoUnlock = AutoUnlockOff
+	case AutoUnlockOff, AutoUnlockStale, AutoUnlockUnrefreshed:
+		r.AutoUnlock = in.AutoUnlock
+	default:
+		fields.add("auto_unlock", fmt.Sprintf("must be %q, %q or %q", AutoUnlockOff, AutoUnlockStale, AutoUnlockUnrefreshed))
+		r.AutoUnlock = AutoUnlockOff
+	}
+
+	next := *c
+	next.Repos = slices.Clone(c.Repos)
+	if old != nil {
+		next.Repos[index] = r
+	} else {
+		next.Repos = append(next.Repos, r)
+	}
+	// The rest of the rules (paths and their $VARIABLES, env names, both or
+	// neither of repository and repository_file) are Parse's: rendering the
+	// file and parsing it again checks exactly what loading it later will.
+	got, err := next.reparse()
+	if err != nil {
+		mapParseErrors(err, r.Name, index, fields)
+	}
+	if len(fields) > 0 {
+		return nil, fields
+	}
+	return got, nil
+}
+
+// putPassword sets r's password source from in, keeping old's command when
+// the form sends none.
+func (c *Config) putPassword(r, old *Repo, in RepoInput, fields FieldErrors) {
+	file := strings.TrimSpace(in.PasswordFile)
+	command := in.PasswordCommand
+	if strings.TrimSpace(command) == "" {
+		command = ""
+	}
+	const oneSource = "choose one password source: a password file, a password command or the OS keyring"
+	switch {
+	case in.PasswordKeyring:
+		if file != "" || command != "" {
+			fields.add("password", oneSource)
+		}
+		r.PasswordKeyring = true
+	case file != "" && command != "":
+		fields.add("password", oneSource)
+	case file != "":
+		r.PasswordFile = file
+	case command != "":
+		r.PasswordCommand = command
+	case old != nil && old.PasswordCommand != "":
+		r.PasswordCommand = old.PasswordCommand
+	default:
+		fields.add("password", "no password source: choose a password file, a password command or the OS keyring")
+	}
+	if in.Password != "" && !in.PasswordKeyring {
+		fields.add("password", "a typed password is kept only in the OS keyring: choose OS keyring, or clear it")
+	}
+}
+
+// mergeEnv builds the new env table, taking masked values from old.
+func mergeEnv(old *Repo, in map[string]string, fields FieldErrors) map[string]string {
+	env := map[string]string{}
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		v := in[k]
+		key := strings.TrimSpace(k)
+		if key == "" {
+			if v != "" && v != MaskedValue {
+				fields.add("env", "a variable has a value but no name")
+			}
+			continue
+		}
+		if _, dup := env[key]; dup {
+			fields.add("env", fmt.Sprintf("%s is set twice", key))
+			continue
+		}
+		if v == MaskedValue {
+			stored, ok := "", false
+			if old != nil {
+				stored, ok = old.Env[key]
+			}
+			if !ok {
+				fields.add("env", fmt.Sprintf("%s: type its value", key))
+				continue
+			}
+			v = stored
+		}
+		env[key] = v
+	}
+	if len(env) == 0 {
+		return nil
+	}
+	return env
+}
+
+// reparse renders c as Save would and parses the text again, which applies
+// the defaults and path expansion and checks everything.
+func (c *Config) reparse() (*Config, error) {
+	data, err := c.encode()
+	if err != nil {
+		return nil, err
+	}
+	return Parse(c.Path, data)
+}
+
+// mapParseErrors files Parse's complaints about the repository named name
+// (the index'th) under the form fields. A field that already has a message
+// keeps it alone: Parse would only say the same thing again, less kindly.
+func mapParseErrors(err error, name string, index int, fields FieldErrors) {
+	before := map[string]bool{}
+	for k := range fields {
+		before[k] = true
+	}
+	for _, e := range parseErrors(err) {
+		msg, ours := strings.CutPrefix(e.Msg, fmt.Sprintf("repo %q: ", name))
+		if !ours {
+			msg, ours = strings.CutPrefix(e.Msg, "repo #"+strconv.Itoa(index+1)+": ")
+		}
+		field := ""
+		if ours {
+			field = fieldOf(msg)
+		} else if strings.HasPrefix(e.Msg, "duplicate repo name") {
+			field = "name"
+		}
+		if !before[field] {
+			fields.add(field, msg)
+		}
+	}
+}
+
+// fieldOf names the form field a Parse message (label removed) is about;
+// the messages start with the key they concern.
+func fieldOf(msg string) string {
+	for _, p := range []struct{ prefix, field string }{
+		{"invalid duration", "check_interval"},
+		{"check_interval", "check_interval"},
+		{"auto_unlock", "auto_unlock"},
+		{"env", "env"},
+		{"password", "password"},
+		{"no password", "password"},
+		{"repository", "repository"},
+		{"no repository", "repository"},
+		{"name", "name"},
+	} {
+		if strings.HasPrefix(msg, p.prefix) {
+			return p.field
+		}
+	}
+	return ""
+}
+
+// parseErrors unpacks Parse's error into its *Error parts.
+func parseErrors(err error) []*Error {
+	var out []*Error
+	var walk func(error)
+	walk = func(err error) {
+		var e *Error
+		if multi, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, err := range multi.Unwrap() {
+				walk(err)
+			}
+		} else if errors.As(err, &e) {
+			out = append(out, e)
+		} else {
+			out = append(out, &Error{Msg: err.Error()})
+		}
+	}
+	walk(err)
+	return out
+}
+
+// DeleteRepo returns a new configuration without the repository named name.
+// Nothing is written.
+func (c *Config) DeleteRepo(name string) (*Config, error) {
+	next := *c
+	next.Repos = nil
+	for _, r := range c.Repos {
+		if r.Name != name {
+			next.Repos = append(next.Repos, r)
+		}
+	}
+	if len(next.Repos) == len(c.Repos) {
+		return nil, fmt.Errorf("no repository named %q in %s", name, c.Path)
+	}
+	return &next, nil
+}
+
+var (
+	defaultsHeader    = regexp.MustCompile(`^\s*\[\s*defaults\s*\]\s*(#.*)?$`)
+	notificationsLine = regexp.MustCompile(`^(\s*notifications\s*=\s*)(true|false)(.*)$`)
+)
+
+// SetNotifications turns notifications on or off in the config file at path
+// and returns the new config. Like SetAutoUnlock it edits just that line
+// (or adds it under [defaults]) so that the user's comments stay, and
+// writes the whole config anew only when the file's layout defeats the edit.
+func SetNotifications(path string, on bool) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	old, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	want := *old
+	want.Defaults.Notifications = on
+	if edited, ok := editNotifications(string(data), on); ok {
+		if got, err := Parse(path, []byte(edited)); err == nil && reflect.DeepEqual(*got, want) {
+			return got, WriteFileAtomic(path, []byte(edited), 0o600)
+		}
+	}
+	return &want, Save(&want)
+}
+
+// editNotifications sets notifications in the [defaults] table of text.
+func editNotifications(text string, on bool) (string, bool) {
+	lines := strings.SplitAfter(text, "\n")
+	value := strconv.FormatBool(on)
+	start := -1
+	for i, line := range lines {
+		trimmed := strings.TrimRight(line, "\r\n")
+		if start < 0 {
+			if defaultsHeader.MatchString(trimmed) {
+				start = i
+			}
+			continue
+		}
+		if tableHeader.MatchString(line) {
+			break
+		}
+		if m := notificationsLine.FindStringSubmatch(trimmed); m != nil {
+			lines[i] = m[1] + value + m[3] + lineEnding(line)
+			return strings.Join(lines, ""), true
+		}
+	}
+	if start < 0 {
+		return "", false
+	}
+	end := lineEnding(lines[start])
+	added := "notifications = " + value + end
+	if end == "" {
+		added = "\nnotifications = " + value
+	}
+	lines = slices.Insert(lines, start+1, added)
+	return strings.Join(lines, ""), true
+}
