@@ -124,7 +124,7 @@ func (v *MainView) SetBanner(text string) {
 func (v *MainView) Show(st service.Status) {
 	v.st = st
 	if v.selected == "" && len(st.Repos) > 0 {
-		v.selected = st.Repos[0].Name
+		v.Select(st.Repos[0].Name)
 	}
 	v.repos.Refresh()
 	for i, r := range st.Repos {
@@ -138,6 +138,10 @@ func (v *MainView) Show(st service.Status) {
 // Select shows one repository's details.
 func (v *MainView) Select(repo string) {
 	v.selected, v.lock, v.history = repo, -1, nil
+	if v.Window != nil {
+		// The title names the repository shown, for people and for tests.
+		v.Window.SetTitle("lockwatch — " + repo)
+	}
 	for i, r := range v.st.Repos {
 		if r.Name == repo {
 			v.repos.Select(i)

@@ -35,13 +35,13 @@ var autoUnlockLevels = []struct {
 func TrayMenu(st service.Status, loginEnabled bool, note string, do Actions) []*fyne.MenuItem {
 	var items []*fyne.MenuItem
 	if note != "" {
-		n := fyne.NewMenuItem(note, nil)
+		n := fyne.NewMenuItem(menuLabel(note), nil)
 		n.Disabled = true
 		items = append(items, n, fyne.NewMenuItemSeparator())
 	}
 	for _, r := range st.Repos {
 		name := r.Name
-		header := fyne.NewMenuItem(RepoLabel(r), func() { do.Details(name) })
+		header := fyne.NewMenuItem(menuLabel(RepoLabel(r)), func() { do.Details(name) })
 		unlock := fyne.NewMenuItem("Unlock stale locks", func() { do.Unlock(name) })
 		unlock.Disabled = StaleCount(r) == 0
 		var levels []*fyne.MenuItem

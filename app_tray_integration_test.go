@@ -1,0 +1,175 @@
+//go:build !nogui
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lockwatch/lockwatch/app/traytest"
+	"github.com/lockwatch/lockwatch/service/daemon"
+	"github.com/lockwatch/lockwatch/service/demo/demotest"
+	"github.com/lockwatch/lockwatch/service/store"
+)
+
+// These tests run the real lockwatch app (GUI build) under Xvfb on a private
+// D-Bus session bus. The test plays the desktop: traytest's watcher stands
+// in for a panel, its notification server for a notification daemon.
+
+var guiBin string
+
+func lockwatchGUI(t *testing.T) string {
+	t.Helper()
+	if guiBin == "" {
+		dir, err := os.MkdirTemp("", "lockwatch-gui")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bin := filepath.Join(dir, "lockwatch")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			t.Fatalf("go build: %v\n%s", err, out)
+		}
+		guiBin = bin
+	}
+	return guiBin
+}
+
+// appSession starts a desktop session and the app on a repository with a
+// real orphaned lock; the app runs its checks in-process (no service).
+func appSession(t *testing.T, desktop func(*traytest.Session)) (*traytest.Session, *traytest.Process, string, *demotestRepo) {
+	s := traytest.Start(t)
+	desktop(s) // the panel and notification daemon run before the app starts, as at login
+	repo := demotest.LocalRepo(t)
+	dead := demotest.Orphan(t, repo)
+	cfgPath := writeConfig(t, fmt.Sprintf("[defaults]\nrestic = %q\ncheck_interval = \"1h\"\n", demotest.Restic(t))+repoTOML("nas", repo, ""))
+	home := t.TempDir()
+	runtime := filepath.Join(home, "run")
+	os.MkdirAll(runtime, 0o700)
+	env := append(append([]string{}, s.Env...), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_STATE_HOME="+filepath.Join(home, "state"), "XDG_RUNTIME_DIR="+runtime, "LANG=en_US.UTF-8")
+	cmd := exec.Command(lockwatchGUI(t), "--config", cfgPath)
+	cmd.Env = env
+	p := s.StartProcess(t, cmd)
+	return s, p, filepath.Join(home, "state", "lockwatch"), &demotestRepo{locksDir: repo.LocksDir, lockID: dead.LockID}
+}
+
+type demotestRepo struct{ locksDir, lockID string }
+
+func (r *demotestRepo) hasLock() bool {
+	_, err := os.Stat(filepath.Join(r.locksDir, r.lockID))
+	return err == nil
+}
+
+func TestTrayUnlocksWithOneClick(t *testing.T) {
+	var w *traytest.Watcher
+	_, p, stateDir, repo := appSession(t, func(s *traytest.Session) { w = s.StartWatcher(t) })
+	item := w.WaitItem(t, 30*time.Second)
+	menu := item.Menu(t)
+
+	header := menu.WaitLabel(t, "nas — stale lock (", 60*time.Second)
+	if !strings.Contains(header.Label, "on ") {
+		t.Errorf("repo item: %q", header.Label)
+	}
+	if tip := item.ToolTip(t); !strings.Contains(tip, "nas has a stale lock") {
+		t.Errorf("tooltip %q", tip)
+	}
+	if px := item.IconPixmap(t); len(px) == 0 {
+		t.Error("no tray icon")
+	}
+	for _, want := range []string{"Check all now", "Open lockwatch", "Settings…", "Start at login", "Quit"} {
+		if _, ok := menu.Find(t, want); !ok {
+			t.Errorf("menu lacks %q:\n%v", want, menu.Layout(t))
+		}
+	}
+	// The repo section's "Unlock stale locks" is the item after its header.
+	id := itemAfter(t, menu.Layout(t), "nas — ", "Unlock stale locks")
+	menu.Click(t, id)
+	waitFor(t, 30*time.Second, "the tray's unlock removes the lock file", func() bool { return !repo.hasLock() })
+	menu.WaitLabel(t, "nas — ok", 30*time.Second)
+
+	st, err := store.Open(daemon.StorePath(stateDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the audit trail says tray", func() bool {
+		h, _ := st.History(store.Query{Repo: "nas", Kinds: []string{store.KindRemoval}})
+		return len(h) == 1 && h[0].By == "tray" && h[0].Verdict == "orphaned" && h[0].Lock.ID == repo.lockID
+	})
+	menu.ClickLabel(t, "Quit")
+	p.WaitExit(t, 10*time.Second)
+}
+
+// itemAfter finds the first item labelled want that follows the item whose
+// label starts with header.
+func itemAfter(t *testing.T, root traytest.MenuItem, header, want string) int32 {
+	t.Helper()
+	seen := false
+	for _, it := range root.Children {
+		if strings.HasPrefix(it.Label, header) {
+			seen = true
+		}
+		if seen && it.Label == want {
+			if !it.Enabled {
+				t.Fatalf("%q is disabled", want)
+			}
+			return it.ID
+		}
+	}
+	t.Fatalf("no %q after %q in %v", want, header, root)
+	return 0
+}
+
+func TestNotificationClickOpensTheRepo(t *testing.T) {
+	var notes *traytest.NotificationServer
+	s, p, _, _ := appSession(t, func(s *traytest.Session) {
+		s.StartWatcher(t)
+		notes = s.StartNotificationServer(t)
+	})
+	n := notes.Wait(t, func(n traytest.Notified) bool { return strings.Contains(n.Summary, "nas has a stale lock") }, 60*time.Second)
+	if !n.HasAction("default") {
+		t.Fatalf("notification without a default action: %+v", n)
+	}
+	// Nothing shows the window before the click: the app lives in the tray.
+	if windowTitled(t, s, "lockwatch — nas") {
+		t.Fatal("the main window is open before the click")
+	}
+	notes.Invoke(t, n.ID, "default")
+	waitFor(t, 15*time.Second, "the main window opens on nas", func() bool { return windowTitled(t, s, "lockwatch — nas") })
+	if dir := os.Getenv("LOCKWATCH_SCREENSHOTS"); dir != "" {
+		time.Sleep(time.Second)
+		s.Screenshot(t, filepath.Join(dir, "main-window.png"))
+	}
+	_ = p
+}
+
+// windowTitled reports whether a mapped X window has this title.
+func windowTitled(t *testing.T, s *traytest.Session, title string) bool {
+	cmd := exec.CommandContext(context.Background(), "xwininfo", "-root", "-tree")
+	cmd.Env = s.Env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("xwininfo (apt-get install x11-utils): %v", err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, `"`+title+`"`) {
+			id := strings.Fields(line)[0]
+			info := exec.Command("xwininfo", "-id", id)
+			info.Env = s.Env
+			if state, err := info.Output(); err == nil && strings.Contains(string(state), "IsViewable") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestNoTrayHostOpensTheWindowAndSaysWhy(t *testing.T) {
+	s, _, _, _ := appSession(t, func(*traytest.Session) {}) // no watcher on this bus: nothing shows tray icons
+	waitFor(t, 30*time.Second, "the main window opens by itself", func() bool { return windowTitled(t, s, "lockwatch — nas") })
+}

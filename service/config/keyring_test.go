@@ -1,0 +1,52 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/zalando/go-keyring"
+)
+
+// These tests use go-keyring's in-memory mock as a stand-in for the OS
+// keyring: the test machines have no Secret Service (and installing
+// gnome-keyring for a test is out of scope), and a test must never touch
+// the keyring of the developer running it.
+
+func TestKeyringPasswords(t *testing.T) {
+	keyring.MockInit()
+	if err := SetKeyringPassword("nas", "pw-s3cr3t"); err != nil {
+		t.Fatal(err)
+	}
+	if pw, err := KeyringPassword("nas"); err != nil || pw != "pw-s3cr3t" {
+		t.Fatalf("KeyringPassword = %q, %v", pw, err)
+	}
+	if got, _ := keyring.Get(KeyringService, "nas"); got != "pw-s3cr3t" {
+		t.Errorf("stored under service %q, user nas: %q", KeyringService, got)
+	}
+	if err := DeleteKeyringPassword("nas"); err != nil {
+		t.Fatal(err)
+	}
+	if err := DeleteKeyringPassword("nas"); err != nil {
+		t.Errorf("deleting a missing entry: %v", err)
+	}
+	_, err := KeyringPassword("nas")
+	if !errors.Is(err, ErrNoKeyringPassword) || !strings.Contains(err.Error(), "lockwatch keyring set nas") {
+		t.Errorf("missing entry: %v", err)
+	}
+	if err := SetKeyringPassword("nas", ""); err == nil {
+		t.Error("an empty password was stored")
+	}
+}
+
+func TestKeyringErrorsNeverShowThePassword(t *testing.T) {
+	keyring.MockInitWithError(errors.New("org.freedesktop.DBus.Error.ServiceUnknown"))
+	defer keyring.MockInit()
+	err := SetKeyringPassword("nas", "pw-s3cr3t")
+	if err == nil || strings.Contains(err.Error(), "pw-s3cr3t") || !strings.Contains(err.Error(), "ServiceUnknown") {
+		t.Errorf("error = %v", err)
+	}
+	if _, err := KeyringPassword("my repo"); err == nil || !strings.Contains(err.Error(), `"my repo" in the OS keyring`) {
+		t.Errorf("error = %v", err)
+	}
+}
