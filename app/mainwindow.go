@@ -299,4 +299,3 @@ func HistoryLine(e store.Event) string {
 	}
 	return fmt.Sprintf("%s  %s %s", when, e.Kind, e.Detail)
 }
-

@@ -108,14 +108,14 @@ type Defaults struct {
 
 // Repo is one [[repo]] table.
 type Repo struct {
-	Name            string            `toml:"name"`
-	Repository      string            `toml:"repository,omitempty"`
-	RepositoryFile  string            `toml:"repository_file,omitempty"`
-	PasswordFile    string            `toml:"password_file,omitempty"`
-	PasswordCommand string            `toml:"password_command,omitempty"`
+	Name            string `toml:"name"`
+	Repository      string `toml:"repository,omitempty"`
+	RepositoryFile  string `toml:"repository_file,omitempty"`
+	PasswordFile    string `toml:"password_file,omitempty"`
+	PasswordCommand string `toml:"password_command,omitempty"`
 	// PasswordKeyring: the password is in the OS keyring; restic gets it
 	// by running lockwatch itself (see SelfCommand).
-	PasswordKeyring bool `toml:"password_keyring,omitempty"`
+	PasswordKeyring bool              `toml:"password_keyring,omitempty"`
 	Env             map[string]string `toml:"env,omitempty"`
 	AutoUnlock      AutoUnlock        `toml:"auto_unlock,omitempty"`
 	CheckInterval   Duration          `toml:"check_interval,omitempty"`
