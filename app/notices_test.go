@@ -1,0 +1,62 @@
+package app
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/lockwatch/lockwatch/service/store"
+)
+
+func TestNoticesOnTransitionsOnly(t *testing.T) {
+	n := NewNotices()
+	now := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	stale := store.Event{Kind: store.KindState, Repo: "nas", From: "ok", To: "stale", Detail: "[1 orphaned]"}
+	note, ok := n.For(stale, now)
+	if !ok || note.Title != "nas has a stale lock" || note.Target != "repo/nas" {
+		t.Fatalf("stale transition: %+v, %v", note, ok)
+	}
+	if _, ok := n.For(stale, now.Add(time.Minute)); ok {
+		t.Error("the same news again within the quiet period")
+	}
+	if _, ok := n.For(stale, now.Add(31*time.Minute)); !ok {
+		t.Error("the same news after the quiet period was dropped")
+	}
+	for _, e := range []store.Event{
+		{Kind: store.KindState, Repo: "nas", From: "stale", To: "ok"},
+		{Kind: store.KindState, Repo: "nas", From: "ok", To: "busy"},
+		{Kind: store.KindRemoval, Repo: "nas", By: "tray", Lock: &store.LockRecord{ID: "a"}},
+	} {
+		if note, ok := n.For(e, now); ok {
+			t.Errorf("%+v notified: %+v", e, note)
+		}
+	}
+	removed := store.Event{Kind: store.KindRemoval, Repo: "usb", By: "auto", Verdict: "orphaned", Reason: "process 1 is gone", Lock: &store.LockRecord{ID: "b"}}
+	if note, ok := n.For(removed, now); !ok || note.Body != "orphaned: process 1 is gone" || note.Target != "repo/usb" {
+		t.Errorf("auto removal: %+v, %v", note, ok)
+	}
+	if note, ok := n.For(store.Event{Kind: store.KindState, Repo: "cloud", To: "error", Detail: "wrong password"}, now); !ok || note.Title != "cloud cannot be checked" {
+		t.Errorf("error transition: %+v, %v", note, ok)
+	}
+}
+
+func TestNoticesRateLimitAndOff(t *testing.T) {
+	n := NewNotices()
+	now := time.Now()
+	sent := 0
+	for i := 0; i < 10; i++ {
+		if _, ok := n.For(store.Event{Kind: store.KindState, Repo: fmt.Sprint("r", i), To: "error"}, now); ok {
+			sent++
+		}
+	}
+	if sent != n.PerMin {
+		t.Errorf("%d notifications in a minute, want %d", sent, n.PerMin)
+	}
+	if _, ok := n.For(store.Event{Kind: store.KindState, Repo: "late", To: "error"}, now.Add(61*time.Second)); !ok {
+		t.Error("still limited a minute later")
+	}
+	n.Enabled = false
+	if _, ok := n.For(store.Event{Kind: store.KindState, Repo: "off", To: "stale"}, now.Add(time.Hour)); ok {
+		t.Error("notified while switched off")
+	}
+}
