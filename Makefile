@@ -9,9 +9,11 @@ export LANGUAGE := en
 
 # Debian packages the build and the tests need: restic and rclone (a real REST
 # server) for the tests, a C compiler and X/GL headers for Fyne.
-APT_PACKAGES := restic rclone gcc pkg-config libgl1-mesa-dev xorg-dev xvfb
+# Xvfb, dbus, x11-utils and imagemagick run the tray tests on a private desktop;
+# mingw-w64 cross-builds the Windows GUI.
+APT_PACKAGES := restic rclone gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
 
-.PHONY: all build nogui cross run demo test deps vet fuzz clean
+.PHONY: all build nogui cross windows package screenshots run demo test deps vet fuzz clean
 
 all: build
 
@@ -28,6 +30,25 @@ cross:
 	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build -tags nogui -o bin/lockwatch-darwin-arm64 .
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) vet -tags nogui ./service/... ./platform/...
 	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) vet -tags nogui ./service/... ./platform/...
+
+# The full GUI for Windows, cross-built with Debian's mingw-w64 (the first
+# build takes several minutes; later ones come from the cache).
+windows: deps
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
+		$(GO) build -ldflags "$(LDFLAGS) -H=windowsgui" -o bin/lockwatch.exe .
+
+# A Linux package (tar.xz with the .desktop file and icon) made by Fyne's packager.
+FYNE := $(shell $(GO) env GOPATH)/bin/fyne
+package: deps
+	test -x $(FYNE) || $(GO) install fyne.io/fyne/v2/cmd/fyne@v2.7.1
+	mkdir -p dist
+	$(FYNE) package -os linux -release && mv -f lockwatch.tar.xz dist/
+
+# PNGs of the main window and the settings window, taken under Xvfb by the
+# end-to-end tests (needs root for nothing; see app_tray_integration_test.go).
+screenshots: deps
+	mkdir -p docs
+	LOCKWATCH_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run 'TestNotificationClickOpensTheRepo|TestSettingsScreenshot' .
 
 # The app on your config when LOCKWATCH_CONFIG names one, else on the demo
 # repository (a real orphaned lock made by `lockwatch demo`). The check is

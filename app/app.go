@@ -65,6 +65,8 @@ func Run(opts Options) error {
 	if other := handOver(opts.Open); other {
 		return nil // another lockwatch window got the request
 	}
+	// Windows: a click on a toast opens lockwatch://repo/NAME, which must lead here.
+	_ = notify.RegisterURLScheme(opts.Executable)
 	a := fyneapp.NewWithID(ID)
 	a.SetIcon(fyne.NewStaticResource("lockwatch.png", icons.App()))
 	ui := &UI{opts: opts, app: a, notices: NewNotices()}
