@@ -154,6 +154,7 @@ func (ui *UI) follow(ctx context.Context) {
 		if st, err := ui.backend.Status(ctx); err == nil {
 			fyne.Do(func() { ui.show(st) })
 		}
+		ui.loadNotificationSetting(ctx)
 		err := ui.backend.Events(ctx, func(ev daemon.Event) { fyne.Do(func() { ui.handle(ev) }) })
 		if ctx.Err() != nil {
 			return
@@ -178,7 +179,7 @@ func (ui *UI) handle(ev daemon.Event) {
 		if ev.Entry == nil {
 			return
 		}
-		if n, ok := ui.notices.For(*ev.Entry, time.Now()); ok && ui.notifier != nil {
+		if n, ok := ui.notices.For(*ev.Entry, time.Now()); ok && ui.notifier != nil && notificationsWanted() {
 			_ = ui.notifier.Post(n)
 		}
 		if ev.Repo == ui.view.Selected() {
@@ -189,6 +190,7 @@ func (ui *UI) handle(ev daemon.Event) {
 			if st, err := ui.backend.Status(context.Background()); err == nil {
 				fyne.Do(func() { ui.show(st) })
 			}
+			ui.loadNotificationSetting(context.Background())
 		}()
 	}
 }

@@ -2,6 +2,9 @@ package config
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -14,7 +17,7 @@ import (
 // the keyring of the developer running it.
 
 func TestKeyringPasswords(t *testing.T) {
-	keyring.MockInit()
+	MockKeyring()
 	if err := SetKeyringPassword("nas", "pw-s3cr3t"); err != nil {
 		t.Fatal(err)
 	}
@@ -41,12 +44,33 @@ func TestKeyringPasswords(t *testing.T) {
 
 func TestKeyringErrorsNeverShowThePassword(t *testing.T) {
 	keyring.MockInitWithError(errors.New("org.freedesktop.DBus.Error.ServiceUnknown"))
-	defer keyring.MockInit()
+	defer MockKeyring()
 	err := SetKeyringPassword("nas", "pw-s3cr3t")
 	if err == nil || strings.Contains(err.Error(), "pw-s3cr3t") || !strings.Contains(err.Error(), "ServiceUnknown") {
 		t.Errorf("error = %v", err)
 	}
 	if _, err := KeyringPassword("my repo"); err == nil || !strings.Contains(err.Error(), `"my repo" in the OS keyring`) {
 		t.Errorf("error = %v", err)
+	}
+}
+
+func TestNoSessionBusStartsNone(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("D-Bus is the keyring's way in on Linux only")
+	}
+	if _, err := os.Stat(fmt.Sprintf("/run/user/%d/bus", os.Getuid())); err == nil {
+		t.Skip("this session has a bus at /run/user/UID/bus")
+	}
+	MockKeyring()
+	mocked.Store(false) // check as if the real keyring were in use
+	defer mocked.Store(true)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	_, err := KeyringPassword("nas")
+	if !errors.Is(err, errNoSessionBus) || !strings.Contains(err.Error(), "no OS keyring is running") {
+		t.Errorf("without a session bus: %v", err)
+	}
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+	if err := checkSessionBus(); err != nil {
+		t.Errorf("with a session bus address: %v", err)
 	}
 }

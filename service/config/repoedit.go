@@ -443,7 +443,8 @@ func SetNotifications(path string, on bool) (*Config, error) {
 	return &want, Save(&want)
 }
 
-// editNotifications sets notifications in the [defaults] table of text.
+// editNotifications sets notifications in the [defaults] table of text,
+// adding the line or the table if need be.
 func editNotifications(text string, on bool) (string, bool) {
 	lines := strings.SplitAfter(text, "\n")
 	value := strconv.FormatBool(on)
@@ -465,7 +466,13 @@ func editNotifications(text string, on bool) (string, bool) {
 		}
 	}
 	if start < 0 {
-		return "", false
+		// No [defaults] table: add one at the end, below everything the
+		// user wrote. (A file that sets defaults some other way fails the
+		// caller's check and is written anew.)
+		if text != "" && !strings.HasSuffix(text, "\n") {
+			text += "\n"
+		}
+		return text + "\n[defaults]\nnotifications = " + value + "\n", true
 	}
 	end := lineEnding(lines[start])
 	added := "notifications = " + value + end

@@ -270,9 +270,20 @@ func TestSetNotifications(t *testing.T) {
 			}
 		})
 	}
-	// No [defaults] table: the whole file is written anew, settings intact.
+	// No [defaults] table: one is added at the end.
 	path := filepath.Join(dir, "bare.toml")
-	if err := os.WriteFile(path, []byte(repoOK), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte("# mine\n"+repoOK), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SetNotifications(path, false); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != "# mine\n"+repoOK+"\n[defaults]\nnotifications = false\n" {
+		t.Errorf("file:\n%s", data)
+	}
+	// Defaults set in a way the edit does not follow: the whole file is
+	// written anew, settings intact.
+	if err := os.WriteFile(path, []byte("defaults.timeout = \"1m\"\n"+repoOK), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := SetNotifications(path, false); err != nil {
@@ -282,7 +293,7 @@ func TestSetNotifications(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Defaults.Notifications || len(cfg.Repos) != 1 || cfg.Repos[0].PasswordFile != "/etc/restic/pw" {
+	if cfg.Defaults.Notifications || cfg.Defaults.Timeout.Duration != time.Minute || len(cfg.Repos) != 1 || cfg.Repos[0].PasswordFile != "/etc/restic/pw" {
 		t.Errorf("after the fallback: %+v", cfg)
 	}
 }

@@ -34,7 +34,7 @@ env = { AWS_SECRET_ACCESS_KEY = "env-s3cr3t" }
 
 func newSettingsDaemon(t *testing.T, text string) (*Daemon, string) {
 	t.Helper()
-	keyring.MockInit()
+	config.MockKeyring()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
@@ -186,7 +186,7 @@ func TestPutRepoKeyring(t *testing.T) {
 func TestKeyringUnavailableIsAFieldError(t *testing.T) {
 	d, path := newSettingsDaemon(t, settingsConfig)
 	keyring.MockInitWithError(errors.New("The name org.freedesktop.secrets was not provided by any .service files"))
-	defer keyring.MockInit()
+	defer config.MockKeyring()
 	before := readFile(t, path)
 	_, fields, err := d.PutRepo("", config.RepoInput{Name: "k", Repository: "/r", PasswordKeyring: true, Password: "typed-s3cr3t"})
 	if err != nil || !strings.Contains(fields["password"], "org.freedesktop.secrets") || strings.Contains(fields.String(), "typed-s3cr3t") {
@@ -198,7 +198,7 @@ func TestKeyringUnavailableIsAFieldError(t *testing.T) {
 }
 
 func TestSetKeyringUndo(t *testing.T) {
-	keyring.MockInit()
+	config.MockKeyring()
 	undo, err := setKeyring("a", "new")
 	if err != nil {
 		t.Fatal(err)
