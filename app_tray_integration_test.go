@@ -173,3 +173,16 @@ func TestNoTrayHostOpensTheWindowAndSaysWhy(t *testing.T) {
 	s, _, _, _ := appSession(t, func(*traytest.Session) {}) // no watcher on this bus: nothing shows tray icons
 	waitFor(t, 30*time.Second, "the main window opens by itself", func() bool { return windowTitled(t, s, "lockwatch — nas") })
 }
+
+func TestTraySettingsOpensTheSettingsWindow(t *testing.T) {
+	var w *traytest.Watcher
+	s, _, _, _ := appSession(t, func(s *traytest.Session) { w = s.StartWatcher(t) })
+	menu := w.WaitItem(t, 30*time.Second).Menu(t)
+	menu.WaitLabel(t, "nas — ", 60*time.Second)
+	menu.ClickLabel(t, "Settings…")
+	waitFor(t, 15*time.Second, "the settings window opens", func() bool { return windowTitled(t, s, "lockwatch settings") })
+	if dir := os.Getenv("LOCKWATCH_SCREENSHOTS"); dir != "" {
+		time.Sleep(2 * time.Second)
+		s.Screenshot(t, filepath.Join(dir, "settings.png"))
+	}
+}

@@ -11,7 +11,7 @@ import (
 func TestNoticesOnTransitionsOnly(t *testing.T) {
 	n := NewNotices()
 	now := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
-	stale := store.Event{Kind: store.KindState, Repo: "nas", From: "ok", To: "stale", Detail: "[1 orphaned]"}
+	stale := store.Event{Kind: store.KindState, Repo: "nas", From: "ok", To: "stale", Detail: "1 orphaned"}
 	note, ok := n.For(stale, now)
 	if !ok || note.Title != "nas has a stale lock" || note.Target != "repo/nas" {
 		t.Fatalf("stale transition: %+v, %v", note, ok)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -273,7 +274,9 @@ func (d *Daemon) runCheck(ctx context.Context, r *config.Repo) {
 	jitter := time.Duration((rand.Float64()*0.2 - 0.1) * float64(interval))
 	s.next = time.Now().Add(interval + jitter)
 	s.status.NextCheckAt = s.next
+	st = s.status
 	d.poke()
+	go d.publish(Event{Type: EventRepo, Repo: r.Name, Status: &st}) // now with its next check
 }
 
 // check runs one check (with auto-unlock), stores and publishes the outcome.
@@ -375,7 +378,7 @@ func summary(st service.RepoStatus) string {
 	if len(parts) == 0 {
 		return "no locks"
 	}
-	return fmt.Sprint(parts)
+	return strings.Join(parts, ", ")
 }
 
 // record writes the audit trail of an unlock and tells subscribers.
