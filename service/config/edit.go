@@ -25,11 +25,7 @@ func SetAutoUnlock(path, repo string, level AutoUnlock) (*Config, error) {
 	if level != AutoUnlockOff && level != AutoUnlockStale && level != AutoUnlockUnrefreshed {
 		return nil, fmt.Errorf("auto_unlock must be \"off\", \"stale\" or \"unrefreshed\", not %q", level)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	old, err := Parse(path, data)
+	data, old, err := readConfig(path)
 	if err != nil {
 		return nil, err
 	}
@@ -46,12 +42,29 @@ func SetAutoUnlock(path, repo string, level AutoUnlock) (*Config, error) {
 	want.Repos = append([]Repo(nil), old.Repos...)
 	want.Repos[index].AutoUnlock = level
 
-	if edited, ok := editAutoUnlock(string(data), index, level); ok {
-		if got, err := Parse(path, []byte(edited)); err == nil && reflect.DeepEqual(*got, want) {
+	edited, ok := editAutoUnlock(data, index, level)
+	return saveEdited(path, edited, ok, &want)
+}
+
+// readConfig reads and parses the config file at path, text and all.
+func readConfig(path string) (string, *Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", nil, err
+	}
+	cfg, err := Parse(path, data)
+	return string(data), cfg, err
+}
+
+// saveEdited writes the edited text when there is one (ok) and it means
+// exactly want; otherwise it writes want anew, losing comments but no setting.
+func saveEdited(path, edited string, ok bool, want *Config) (*Config, error) {
+	if ok {
+		if got, err := Parse(path, []byte(edited)); err == nil && reflect.DeepEqual(*got, *want) {
 			return got, WriteFileAtomic(path, []byte(edited), 0o600)
 		}
 	}
-	return &want, Save(&want)
+	return want, Save(want)
 }
 
 // editAutoUnlock sets auto_unlock in the index'th [[repo]] table of text.

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -425,22 +423,14 @@ var (
 // (or adds it under [defaults]) so that the user's comments stay, and
 // writes the whole config anew only when the file's layout defeats the edit.
 func SetNotifications(path string, on bool) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	old, err := Parse(path, data)
+	data, old, err := readConfig(path)
 	if err != nil {
 		return nil, err
 	}
 	want := *old
 	want.Defaults.Notifications = on
-	if edited, ok := editNotifications(string(data), on); ok {
-		if got, err := Parse(path, []byte(edited)); err == nil && reflect.DeepEqual(*got, want) {
-			return got, WriteFileAtomic(path, []byte(edited), 0o600)
-		}
-	}
-	return &want, Save(&want)
+	edited, ok := editNotifications(data, on)
+	return saveEdited(path, edited, ok, &want)
 }
 
 // editNotifications sets notifications in the [defaults] table of text,
