@@ -115,10 +115,13 @@ type Repo struct {
 	PasswordCommand string `toml:"password_command,omitempty"`
 	// PasswordKeyring: the password is in the OS keyring; restic gets it
 	// by running lockwatch itself (see SelfCommand).
-	PasswordKeyring bool              `toml:"password_keyring,omitempty"`
-	Env             map[string]string `toml:"env,omitempty"`
-	AutoUnlock      AutoUnlock        `toml:"auto_unlock,omitempty"`
-	CheckInterval   Duration          `toml:"check_interval,omitempty"`
+	PasswordKeyring bool `toml:"password_keyring,omitempty"`
+	// Reader says how locks are read: "auto" (natively where lockwatch
+	// can — local, sftp, REST, S3 — else through restic), "native" or "restic".
+	Reader        string            `toml:"reader,omitempty"`
+	Env           map[string]string `toml:"env,omitempty"`
+	AutoUnlock    AutoUnlock        `toml:"auto_unlock,omitempty"`
+	CheckInterval Duration          `toml:"check_interval,omitempty"`
 }
 
 // Config is a whole configuration file.
@@ -231,6 +234,13 @@ func (c *Config) Interval(r *Repo) time.Duration {
 	}
 	return DefaultCheckInterval
 }
+
+// The values of a repo's reader key.
+const (
+	ReaderAuto   = "auto"
+	ReaderNative = "native"
+	ReaderRestic = "restic"
+)
 
 // SelfCommand is how restic runs this lockwatch binary for a password kept
 // in the keyring: its path, quoted for restic's own word splitting. main

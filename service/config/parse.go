@@ -19,7 +19,7 @@ import (
 var (
 	topKeys      = []string{"defaults", "repo"}
 	defaultsKeys = []string{"restic", "check_interval", "hostname", "unrefreshed_after", "timeout", "history_days", "notifications"}
-	repoKeys     = []string{"name", "repository", "repository_file", "password_file", "password_command", "password_keyring", "env", "auto_unlock", "check_interval"}
+	repoKeys     = []string{"name", "repository", "repository_file", "password_file", "password_command", "password_keyring", "env", "auto_unlock", "check_interval", "reader"}
 )
 
 // reservedEnv are variables lockwatch sets itself from the repo table; also
@@ -444,6 +444,13 @@ func (p *parser) repo(i int, m map[string]any) (r Repo, ok bool) {
 					p.add(l, "%sauto_unlock must be %q, %q or %q, not %q", label,
 						AutoUnlockOff, AutoUnlockStale, AutoUnlockUnrefreshed, s)
 				}
+			}
+		case "reader":
+			switch s {
+			case ReaderAuto, ReaderNative, ReaderRestic:
+				r.Reader = s
+			default:
+				p.add(l, "%sreader must be %q, %q or %q, not %q", label, ReaderAuto, ReaderNative, ReaderRestic, s)
 			}
 		case "check_interval":
 			if d, ok := p.duration(l, label, k, v); ok {

@@ -193,6 +193,9 @@ func (c *Config) PutRepo(oldName string, in RepoInput) (*Config, FieldErrors) {
 	}
 
 	r := Repo{Name: strings.TrimSpace(in.Name)}
+	if old != nil {
+		r.Reader = old.Reader // not in the form: keep what the file says
+	}
 	if msg := checkName(r.Name); msg != "" {
 		fields.add("name", msg)
 	}

@@ -33,3 +33,14 @@ func TestKeyringSourceAndAppSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestReaderKey(t *testing.T) {
+	cfg, err := Parse("c.toml", []byte("[[repo]]\nname = \"a\"\nrepository = \"/r\"\npassword_file = \"/p\"\nreader = \"restic\"\n"))
+	if err != nil || cfg.Repos[0].Reader != ReaderRestic {
+		t.Fatalf("reader = restic: %v %+v", err, cfg)
+	}
+	_, err = Parse("c.toml", []byte("[[repo]]\nname = \"a\"\nrepository = \"/r\"\npassword_file = \"/p\"\nreader = \"fast\"\n"))
+	if err == nil || !strings.Contains(err.Error(), `c.toml:5: repo "a": reader must be "auto", "native" or "restic", not "fast"`) {
+		t.Errorf("bad reader: %v", err)
+	}
+}
