@@ -124,6 +124,9 @@ func repoSummary(r service.RepoStatus) string {
 	if r.Error != "" {
 		return r.Error
 	}
+	if r.Failure != "" {
+		return r.Failure
+	}
 	stale := 0
 	for _, l := range r.Locks {
 		if l.Verdict.Stale() || l.Verdict == lock.Invalid {

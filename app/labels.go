@@ -14,8 +14,13 @@ func RepoLabel(r service.RepoStatus) string {
 	switch r.State {
 	case service.StateError:
 		return r.Name + " — cannot check: " + r.Error
+	case service.StateFailed:
+		return r.Name + " — failed: " + r.Failure
 	case service.StateOK:
 		return r.Name + " — ok, no locks"
+	}
+	if len(r.Locks) == 0 {
+		return r.Name + " — " + string(r.State)
 	}
 	var worst *service.LockStatus
 	for i := range r.Locks {

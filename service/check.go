@@ -84,6 +84,11 @@ type RepoStatus struct {
 	CheckedAt time.Time    `json:"checked_at"`
 	Locks     []LockStatus `json:"locks"`
 
+	// Failure says why the state is failed: overdue snapshots, a failed run.
+	Failure        string      `json:"failure,omitempty"`
+	LastSnapshotAt time.Time   `json:"last_snapshot_at,omitzero"`
+	LastRun        *RunSummary `json:"last_run,omitempty"`
+
 	// Set by the service.
 	NextCheckAt time.Time `json:"next_check_at,omitzero"`
 	AutoUnlock  string    `json:"auto_unlock,omitempty"`
@@ -256,6 +261,15 @@ func (c *Checker) check(ctx context.Context, r *config.Repo) (RepoStatus, Driver
 		case st.State == StateOK:
 			st.State = StateBusy
 		}
+	}
+	if err := c.checkSnapshots(ctx, r, d, &st); err != nil {
+		return fail(err)
+	}
+	if err := checkResticprofile(r, &st); err != nil {
+		return fail(err)
+	}
+	if st.Failure != "" {
+		st.State = StateFailed
 	}
 	return st, d, locks
 }

@@ -118,10 +118,20 @@ type Repo struct {
 	PasswordKeyring bool `toml:"password_keyring,omitempty"`
 	// Reader says how locks are read: "auto" (natively where lockwatch
 	// can — local, sftp, REST, S3 — else through restic), "native" or "restic".
-	Reader        string            `toml:"reader,omitempty"`
-	Env           map[string]string `toml:"env,omitempty"`
-	AutoUnlock    AutoUnlock        `toml:"auto_unlock,omitempty"`
-	CheckInterval Duration          `toml:"check_interval,omitempty"`
+	Reader string `toml:"reader,omitempty"`
+
+	// Snapshot freshness: the repo is failed when its newest snapshot
+	// matching host, tags and paths is older than MaxSnapshotAge (0: not checked).
+	MaxSnapshotAge Duration `toml:"max_snapshot_age,omitempty"`
+	SnapshotHost   string   `toml:"snapshot_host,omitempty"`
+	SnapshotTags   []string `toml:"snapshot_tags,omitempty"`
+	SnapshotPaths  []string `toml:"snapshot_paths,omitempty"`
+	// resticprofile's status file and the profile in it whose failures count.
+	ResticprofileStatus  string            `toml:"resticprofile_status,omitempty"`
+	ResticprofileProfile string            `toml:"resticprofile_profile,omitempty"`
+	Env                  map[string]string `toml:"env,omitempty"`
+	AutoUnlock           AutoUnlock        `toml:"auto_unlock,omitempty"`
+	CheckInterval        Duration          `toml:"check_interval,omitempty"`
 }
 
 // Config is a whole configuration file.

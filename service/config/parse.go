@@ -19,7 +19,8 @@ import (
 var (
 	topKeys      = []string{"defaults", "repo"}
 	defaultsKeys = []string{"restic", "check_interval", "hostname", "unrefreshed_after", "timeout", "history_days", "notifications"}
-	repoKeys     = []string{"name", "repository", "repository_file", "password_file", "password_command", "password_keyring", "env", "auto_unlock", "check_interval", "reader"}
+	repoKeys     = []string{"name", "repository", "repository_file", "password_file", "password_command", "password_keyring", "env", "auto_unlock", "check_interval", "reader",
+		"max_snapshot_age", "snapshot_host", "snapshot_tags", "snapshot_paths", "resticprofile_status", "resticprofile_profile"}
 )
 
 // reservedEnv are variables lockwatch sets itself from the repo table; also
@@ -400,7 +401,7 @@ func (p *parser) repo(i int, m map[string]any) (r Repo, ok bool) {
 		l := line(k)
 		var s string
 		switch k {
-		case "name", "env", "check_interval", "auto_unlock", "password_keyring":
+		case "name", "env", "check_interval", "auto_unlock", "password_keyring", "max_snapshot_age", "snapshot_tags", "snapshot_paths":
 		default:
 			if !contains(repoKeys, k) {
 				p.unknownKey(l, "repo", k, repoKeys)
@@ -445,6 +446,34 @@ func (p *parser) repo(i int, m map[string]any) (r Repo, ok bool) {
 						AutoUnlockOff, AutoUnlockStale, AutoUnlockUnrefreshed, s)
 				}
 			}
+		case "max_snapshot_age":
+			if d, ok := p.duration(l, label, k, v); ok {
+				r.MaxSnapshotAge = d
+				p.minDuration(l, label, k, d.Duration, time.Minute)
+			}
+		case "snapshot_host":
+			r.SnapshotHost = s
+		case "snapshot_tags", "snapshot_paths":
+			list, ok := v.([]any)
+			var strs []string
+			for _, e := range list {
+				if str, isStr := e.(string); isStr && str != "" {
+					strs = append(strs, str)
+				} else {
+					ok = false
+				}
+			}
+			if !ok {
+				p.add(l, "%s%s must be a list of strings, like [\"daily\"]", label, k)
+			} else if k == "snapshot_tags" {
+				r.SnapshotTags = strs
+			} else {
+				r.SnapshotPaths = strs
+			}
+		case "resticprofile_status":
+			r.ResticprofileStatus, err = expandPath(s)
+		case "resticprofile_profile":
+			r.ResticprofileProfile = s
 		case "reader":
 			switch s {
 			case ReaderAuto, ReaderNative, ReaderRestic:

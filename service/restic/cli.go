@@ -3,6 +3,7 @@ package restic
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -200,4 +201,36 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 		b.buf.Write(p)
 	}
 	return n, nil
+}
+
+// LatestSnapshot finds the newest snapshot matching host, all of tags and
+// paths (empty: any), without taking a lock.
+func (c *CLI) LatestSnapshot(ctx context.Context, host string, tags, paths []string) (time.Time, bool, error) {
+	args := []string{"snapshots", "--json", "--no-lock", "--latest", "1"}
+	if host != "" {
+		args = append(args, "--host", host)
+	}
+	if len(tags) > 0 {
+		args = append(args, "--tag", strings.Join(tags, ","))
+	}
+	for _, p := range paths {
+		args = append(args, "--path", p)
+	}
+	out, err := c.run(ctx, "snapshots", args...)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	var snaps []struct {
+		Time time.Time `json:"time"`
+	}
+	if err := json.Unmarshal(out, &snaps); err != nil {
+		return time.Time{}, false, fmt.Errorf("restic snapshots: unexpected output: %v", err)
+	}
+	var latest time.Time
+	for _, s := range snaps {
+		if s.Time.After(latest) {
+			latest = s.Time
+		}
+	}
+	return latest, !latest.IsZero(), nil
 }

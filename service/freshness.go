@@ -1,0 +1,145 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/lock"
+)
+
+// A stale lock is usually found because a backup failed; a backup that
+// silently stopped running is the other half of the same worry. These
+// checks turn a repository "failed".
+
+// SnapshotLister is a driver that can find the newest matching snapshot.
+type SnapshotLister interface {
+	LatestSnapshot(ctx context.Context, host string, tags, paths []string) (time.Time, bool, error)
+}
+
+// RunSummary is how the last `lockwatch run` of a repository ended.
+type RunSummary struct {
+	StartedAt time.Time `json:"started_at"`
+	EndedAt   time.Time `json:"ended_at"`
+	ExitCode  int       `json:"exit_code"`
+	Result    string    `json:"result"` // ok, failed, skipped, locked
+	Summary   string    `json:"summary"`
+}
+
+// Failed reports whether the run failed (a skipped run is no failure: another one was running).
+func (r *RunSummary) Failed() bool { return r != nil && (r.Result == "failed" || r.Result == "locked") }
+
+// checkSnapshots sets LastSnapshotAt and, when the newest matching snapshot
+// is too old or missing, a failure in words.
+func (c *Checker) checkSnapshots(ctx context.Context, r *config.Repo, d Driver, st *RepoStatus) error {
+	if r.MaxSnapshotAge.Duration <= 0 {
+		return nil
+	}
+	lister, ok := d.(SnapshotLister)
+	if !ok {
+		cli, err := c.resticDriver(r) // the native reader does not read snapshots
+		if err != nil {
+			return err
+		}
+		lister = cli.(SnapshotLister)
+	}
+	latest, found, err := lister.LatestSnapshot(ctx, r.SnapshotHost, r.SnapshotTags, r.SnapshotPaths)
+	if err != nil {
+		return err
+	}
+	which := "snapshot"
+	if r.SnapshotHost != "" {
+		which += " from host " + r.SnapshotHost
+	}
+	if len(r.SnapshotTags) > 0 {
+		which += " tagged " + strings.Join(r.SnapshotTags, ",")
+	}
+	if len(r.SnapshotPaths) > 0 {
+		which += " of " + strings.Join(r.SnapshotPaths, ", ")
+	}
+	expected := lock.Age(r.MaxSnapshotAge.Duration)
+	switch {
+	case !found:
+		st.Failure = fmt.Sprintf("no %s at all; expected every %s", which, expected)
+	default:
+		st.LastSnapshotAt = latest
+		if age := c.Now().Sub(latest); age > r.MaxSnapshotAge.Duration {
+			st.Failure = fmt.Sprintf("no %s for %s; expected every %s", which, lock.Age(age), expected)
+		}
+	}
+	return nil
+}
+
+// resticprofileStatus is the part of resticprofile's status file we read.
+type resticprofileStatus struct {
+	Profiles map[string]map[string]struct {
+		Success bool   `json:"success"`
+		Time    string `json:"time"`
+		Error   string `json:"error"`
+	} `json:"profiles"`
+}
+
+// checkResticprofile reports a failed section of resticprofile's status file.
+func checkResticprofile(r *config.Repo, st *RepoStatus) error {
+	if r.ResticprofileStatus == "" {
+		return nil
+	}
+	data, err := os.ReadFile(r.ResticprofileStatus)
+	if err != nil {
+		return fmt.Errorf("resticprofile status: %w", err)
+	}
+	var status resticprofileStatus
+	if err := json.Unmarshal(data, &status); err != nil {
+		return fmt.Errorf("resticprofile status %s: %v", r.ResticprofileStatus, err)
+	}
+	profile := r.ResticprofileProfile
+	if profile == "" {
+		profile = r.Name
+	}
+	sections := status.Profiles[profile]
+	names := make([]string, 0, len(sections))
+	for name := range sections {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if s := sections[name]; !s.Success {
+			msg := fmt.Sprintf("resticprofile %s %s failed", profile, name)
+			if s.Time != "" {
+				msg += " at " + s.Time
+			}
+			if s.Error != "" {
+				msg += ": " + s.Error
+			}
+			st.Failure = joinFailure(st.Failure, msg)
+		}
+	}
+	return nil
+}
+
+func joinFailure(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// ApplyLastRun marks st failed when the last run failed and no snapshot
+// has appeared since: it stays failed until a later run succeeds or a
+// fresh snapshot shows the backups work again.
+func ApplyLastRun(st *RepoStatus, last *RunSummary) {
+	st.LastRun = last
+	if !last.Failed() || st.State == StateError {
+		return
+	}
+	if !st.LastSnapshotAt.IsZero() && st.LastSnapshotAt.After(last.StartedAt) {
+		return
+	}
+	st.Failure = joinFailure(st.Failure, fmt.Sprintf("the last run (%s) %s: %s", last.StartedAt.Local().Format("2006-01-02 15:04"), last.Result, last.Summary))
+	st.State = StateFailed
+}

@@ -1,0 +1,97 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/demo"
+	"github.com/lockwatch/lockwatch/service/demo/demotest"
+)
+
+// snapshot makes a real snapshot with restic, from host at time when.
+func snapshot(t *testing.T, r *demo.Repo, host string, when time.Time) {
+	t.Helper()
+	cmd := r.Command(context.Background(), "backup", "--stdin", "--stdin-filename", "f.txt", "--host", host, "--time", when.Format("2006-01-02 15:04:05"))
+	cmd.Stdin = strings.NewReader("data\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("restic backup: %v\n%s", err, out)
+	}
+}
+
+func checkWith(t *testing.T, r *demo.Repo, extra string) service.RepoStatus {
+	t.Helper()
+	text := fmt.Sprintf("[defaults]\nrestic = %q\n[[repo]]\nname = \"nas\"\nrepository = %q\npassword_file = %q\n%s", demotest.Restic(t), r.Location, r.PasswordFile, extra)
+	cfg, err := config.Parse(filepath.Join(t.TempDir(), "c.toml"), []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := service.NewChecker(cfg)
+	repo, _ := c.Repo("nas")
+	return c.Check(context.Background(), repo)
+}
+
+func TestSnapshotFreshness(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	st := checkWith(t, repo, "max_snapshot_age = \"26h\"\n")
+	if st.State != service.StateFailed || st.Failure != "no snapshot at all; expected every 26h" {
+		t.Fatalf("empty repo: %s %q %s", st.State, st.Failure, st.Error)
+	}
+	snapshot(t, repo, "mbp", time.Now().Add(-31*time.Hour))
+	snapshot(t, repo, "otherbox", time.Now().Add(-time.Hour)) // fresh, but from another host
+	st = checkWith(t, repo, "max_snapshot_age = \"26h\"\nsnapshot_host = \"mbp\"\n")
+	if st.State != service.StateFailed || st.Failure != "no snapshot from host mbp for 31h; expected every 26h" {
+		t.Errorf("overdue host: %s %q", st.State, st.Failure)
+	}
+	if st = checkWith(t, repo, "max_snapshot_age = \"26h\"\n"); st.State != service.StateOK || st.LastSnapshotAt.IsZero() {
+		t.Errorf("any host: %s %q", st.State, st.Failure)
+	}
+	if st = checkWith(t, repo, "max_snapshot_age = \"26h\"\nsnapshot_host = \"otherbox\"\n"); st.State != service.StateOK {
+		t.Errorf("fresh host: %s %q", st.State, st.Failure)
+	}
+	// Failed outranks a stale lock.
+	demotest.Orphan(t, repo)
+	if st = checkWith(t, repo, "max_snapshot_age = \"26h\"\nsnapshot_host = \"mbp\"\n"); st.State != service.StateFailed || len(st.Locks) != 1 {
+		t.Errorf("overdue with a stale lock: %s %+v", st.State, st.Locks)
+	}
+}
+
+func TestResticprofileStatus(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	status := filepath.Join(t.TempDir(), "status.json")
+	os.WriteFile(status, []byte(`{"profiles": {"home": {
+		"backup": {"success": false, "time": "2026-11-22T02:00:00+01:00", "error": "exit status 1", "stderr": "Fatal: unable to open repo", "duration": 3},
+		"check": {"success": true, "time": "2026-11-21T02:00:00+01:00", "error": "", "duration": 30}}}}`), 0o600)
+	st := checkWith(t, repo, fmt.Sprintf("resticprofile_status = %q\nresticprofile_profile = \"home\"\n", status))
+	if st.State != service.StateFailed || st.Failure != "resticprofile home backup failed at 2026-11-22T02:00:00+01:00: exit status 1" {
+		t.Errorf("failed backup section: %s %q", st.State, st.Failure)
+	}
+	if st := checkWith(t, repo, fmt.Sprintf("resticprofile_status = %q\nresticprofile_profile = \"work\"\n", status)); st.State != service.StateOK {
+		t.Errorf("another profile: %s %q", st.State, st.Failure)
+	}
+}
+
+func TestLastRunFailure(t *testing.T) {
+	started := time.Now().Add(-time.Hour)
+	st := service.RepoStatus{State: service.StateOK, LastSnapshotAt: started.Add(-24 * time.Hour)}
+	service.ApplyLastRun(&st, &service.RunSummary{StartedAt: started, Result: "locked", Summary: "repository is locked by PID 1 on mbp"})
+	if st.State != service.StateFailed || !strings.Contains(st.Failure, "locked: repository is locked") {
+		t.Errorf("failed run: %s %q", st.State, st.Failure)
+	}
+	st = service.RepoStatus{State: service.StateOK, LastSnapshotAt: started.Add(time.Minute)}
+	service.ApplyLastRun(&st, &service.RunSummary{StartedAt: started, Result: "failed"})
+	if st.State != service.StateOK {
+		t.Errorf("a snapshot after the failed run should clear it: %s", st.State)
+	}
+	st = service.RepoStatus{State: service.StateStale}
+	service.ApplyLastRun(&st, &service.RunSummary{StartedAt: started, Result: "ok"})
+	if st.State != service.StateStale || st.LastRun == nil {
+		t.Errorf("ok run: %s", st.State)
+	}
+}

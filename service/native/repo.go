@@ -1,0 +1,310 @@
+// Package native reads restic repositories directly, without starting
+// restic: the key is derived once per opened repository instead of once per
+// restic call, and a lock already decrypted is never read again, so a check
+// where nothing changed costs one listing of locks/.
+package native
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/restic"
+)
+
+// ErrWrongPassword means no key file of the repository opens with the
+// password, in restic's words. It also matches restic.ErrWrongPassword, so
+// callers can treat both readers' failures alike.
+var ErrWrongPassword error = wrongPasswordError{}
+
+type wrongPasswordError struct{}
+
+func (wrongPasswordError) Error() string { return "wrong password or no key found" }
+
+func (wrongPasswordError) Is(target error) bool { return target == restic.ErrWrongPassword }
+
+// goneError is a lock that vanished between listing and reading: its owner
+// refreshed (a new file) or removed it. It matches restic.ErrNotFound,
+// which is what service.Checker skips on, and ErrNotExist.
+type goneError struct{ id string }
+
+func (e *goneError) Error() string {
+	return "lock " + lock.Lock{ID: e.id}.ShortID() + " no longer exists"
+}
+
+func (e *goneError) Is(target error) bool { return target == restic.ErrNotFound || target == ErrNotExist }
+
+// missingRepoError: there is no config file, so no repository, at the
+// location. It matches restic.ErrRepoMissing like the CLI driver's error.
+type missingRepoError struct{ location string }
+
+func (e *missingRepoError) Error() string {
+	return "there is no repository at " + e.location + " (no config file)"
+}
+
+func (e *missingRepoError) Is(target error) bool {
+	return target == restic.ErrRepoMissing || target == ErrNotExist
+}
+
+// ErrNoUnlockStale is returned by UnlockStale: restic's own stale rule
+// (which probes PIDs with SIGHUP) is not reimplemented here. It matches
+// errors.ErrUnsupported.
+var ErrNoUnlockStale = fmt.Errorf("the native reader removes locks one by one (use RemoveLocks with the IDs judged stale), not by restic's own rule: %w", errors.ErrUnsupported)
+
+// PasswordFunc returns the repository password. It is called once, when
+// the key is first needed, and again only after a failed attempt.
+type PasswordFunc func(ctx context.Context) (string, error)
+
+// Repo reads and removes one repository's locks. It implements the same
+// methods as service.Driver (this package cannot import service, which
+// imports it). It is safe for concurrent use; keep one per repository for
+// as long as its Fingerprint stays the same.
+type Repo struct {
+	be       Backend
+	password PasswordFunc
+
+	// keyed is a one-slot semaphore guarding key and version, rather than
+	// a mutex, so that a caller whose context ends stops waiting for
+	// another caller's key derivation (scrypt takes about half a second).
+	keyed   chan struct{}
+	key     *cryptoKey
+	version uint
+
+	mu    sync.Mutex
+	locks map[string]lock.Lock // decrypted locks by ID: content-addressed, so true forever
+	sizes map[string]int64     // sizes from the latest listing, to spot empty files without reading them
+}
+
+// NewRepo reads the repository on be, with the password from password.
+// Nothing is read until the first call that needs it.
+func NewRepo(be Backend, password PasswordFunc) *Repo {
+	return &Repo{be: be, password: password, keyed: make(chan struct{}, 1)}
+}
+
+// Reader names this implementation in status output.
+func (r *Repo) Reader() string { return "native" }
+
+// Location names the repository's storage, without secrets.
+func (r *Repo) Location() string { return r.be.Location() }
+
+// Close releases the backend (connections, sessions).
+func (r *Repo) Close() error { return r.be.Close() }
+
+// DeriveKey finds the master key and reads the config, once: later calls
+// return at once. A wrong password gives an error matching
+// ErrWrongPassword; a failure is not remembered, so the next call tries
+// again (the network may be back, the password file fixed).
+func (r *Repo) DeriveKey(ctx context.Context) error {
+	_, _, err := r.keyAndVersion(ctx)
+	return err
+}
+
+// Version is the repository format version (1 or 2).
+func (r *Repo) Version(ctx context.Context) (int, error) {
+	_, v, err := r.keyAndVersion(ctx)
+	return int(v), err
+}
+
+func (r *Repo) keyAndVersion(ctx context.Context) (*cryptoKey, uint, error) {
+	select {
+	case r.keyed <- struct{}{}:
+	case <-ctx.Done():
+		return nil, 0, ctx.Err()
+	}
+	defer func() { <-r.keyed }()
+	if r.key != nil {
+		return r.key, r.version, nil
+	}
+	// The config first: without it there is no repository, and asking for
+	// a password (which may run a command or prompt a keyring) would be
+	// pointless.
+	cfgData, err := r.be.Read(ctx, "config")
+	if errors.Is(err, ErrNotExist) {
+		return nil, 0, &missingRepoError{location: r.be.Location()}
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading the config of %s: %w", r.be.Location(), err)
+	}
+	key, err := r.searchKey(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	cfg, err := parseConfig(key, cfgData)
+	if err != nil {
+		return nil, 0, fmt.Errorf("config of %s: %w", r.be.Location(), err)
+	}
+	r.key, r.version = key, cfg.Version
+	return key, cfg.Version, nil
+}
+
+// searchKey tries the key files in the order the backend lists them, at
+// most maxKeys of them, like restic's SearchKey: a key that fails the MAC
+// was made for another password; any other failure stops the search, as
+// it stops restic.
+func (r *Repo) searchKey(ctx context.Context) (*cryptoKey, error) {
+	files, err := r.be.List(ctx, "keys")
+	if err != nil {
+		return nil, fmt.Errorf("listing the keys of %s: %w", r.be.Location(), err)
+	}
+	password, err := r.password(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i, fi := range files {
+		if i >= maxKeys {
+			return nil, fmt.Errorf("%w (restic tries only the first %d of the %d key files)", ErrWrongPassword, maxKeys, len(files))
+		}
+		if !isID(fi.Name) {
+			continue
+		}
+		data, err := r.be.Read(ctx, "keys/"+fi.Name)
+		if errors.Is(err, ErrNotExist) {
+			continue // removed since the listing (restic key remove)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading key %.8s: %w", fi.Name, err)
+		}
+		if !matchesID(fi.Name, data) {
+			return nil, fmt.Errorf("key %.8s: content does not match its name (hash mismatch)", fi.Name)
+		}
+		key, err := openKeyFile(data, password)
+		if errors.Is(err, errUnauthenticated) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("key %.8s: %w", fi.Name, err)
+		}
+		return key, nil
+	}
+	return nil, ErrWrongPassword
+}
+
+// ListLocks returns the IDs under locks/, sorted, in one listing. Empty
+// files are included (ReadLock reports them); names that are not storage
+// IDs are not, as restic skips them. The key is derived first, so that a
+// wrong password is reported even when there are no locks, as restic
+// reports it.
+func (r *Repo) ListLocks(ctx context.Context) ([]string, error) {
+	if err := r.DeriveKey(ctx); err != nil {
+		return nil, err
+	}
+	files, err := r.be.List(ctx, "locks")
+	if err != nil {
+		return nil, fmt.Errorf("listing the locks of %s: %w", r.be.Location(), err)
+	}
+	ids := make([]string, 0, len(files))
+	sizes := make(map[string]int64, len(files))
+	for _, fi := range files {
+		if isID(fi.Name) {
+			ids = append(ids, fi.Name)
+			sizes[fi.Name] = fi.Size
+		}
+	}
+	slices.Sort(ids)
+	r.mu.Lock()
+	r.sizes = sizes
+	for id := range r.locks {
+		if _, ok := sizes[id]; !ok {
+			delete(r.locks, id) // gone: keeps the cache as small as the directory
+		}
+	}
+	r.mu.Unlock()
+	return ids, nil
+}
+
+// ReadLock reads one lock. A lock that vanished since it was listed gives
+// an error matching restic.ErrNotFound; a file that is no lock gives a
+// Lock whose Problem says why. Each ID is read and decrypted once.
+func (r *Repo) ReadLock(ctx context.Context, id string) (lock.Lock, error) {
+	if !isID(id) {
+		return lock.Lock{}, fmt.Errorf("%q is not a lock ID", id)
+	}
+	r.mu.Lock()
+	l, cached := r.locks[id]
+	size, listed := r.sizes[id]
+	r.mu.Unlock()
+	if cached {
+		return l, nil
+	}
+	if listed && size == 0 {
+		// Not cached: on a backend without atomic uploads, the same name
+		// may yet get its content.
+		return lock.Unreadable(id, problemEmpty), nil
+	}
+	key, version, err := r.keyAndVersion(ctx)
+	if err != nil {
+		return lock.Lock{}, err
+	}
+	data, err := r.be.Read(ctx, "locks/"+id)
+	if errors.Is(err, ErrNotExist) {
+		return lock.Lock{}, &goneError{id: id}
+	}
+	if err != nil {
+		return lock.Lock{}, fmt.Errorf("reading lock %s: %w", lock.Lock{ID: id}.ShortID(), err)
+	}
+	if len(data) == 0 {
+		return lock.Unreadable(id, problemEmpty), nil
+	}
+	if !matchesID(id, data) {
+		// Not cached either: a partial read or an upload in progress
+		// looks the same, and may be whole next time.
+		return lock.Unreadable(id, problemHash), nil
+	}
+	// From here the bytes are exactly the ones the ID names, so whatever
+	// they decode to (a lock, or a problem) is final for this key.
+	l = decodeLock(key, version, id, data)
+	r.mu.Lock()
+	if r.locks == nil {
+		r.locks = map[string]lock.Lock{}
+	}
+	r.locks[id] = l
+	r.mu.Unlock()
+	return l, nil
+}
+
+// RemoveLocks deletes exactly these lock files. One already gone counts as
+// removed: someone (its owner) got there first, and the goal is met.
+func (r *Repo) RemoveLocks(ctx context.Context, ids []string) error {
+	var errs []error
+	for _, id := range ids {
+		if !isID(id) {
+			errs = append(errs, fmt.Errorf("%q is not a lock ID", id))
+			continue
+		}
+		if err := r.removeLock(ctx, id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Repo) removeLock(ctx context.Context, id string) error {
+	err := r.be.Remove(ctx, "locks/"+id)
+	if err != nil && !errors.Is(err, ErrNotExist) {
+		return fmt.Errorf("removing lock %s: %w", lock.Lock{ID: id}.ShortID(), err)
+	}
+	r.mu.Lock()
+	delete(r.locks, id)
+	delete(r.sizes, id)
+	r.mu.Unlock()
+	return nil
+}
+
+// UnlockStale is not done natively: restic's rule probes PIDs with
+// SIGHUP, which lockwatch never does. Callers judge the locks themselves
+// and pass the stale IDs to RemoveLocks.
+func (r *Repo) UnlockStale(ctx context.Context) error { return ErrNoUnlockStale }
+
+// RemoveAll removes every lock, live or not, empty or unreadable, like
+// `restic unlock --remove-all`. Like restic it only touches names that are
+// storage IDs: a backend's temporary file may be a lock being written.
+func (r *Repo) RemoveAll(ctx context.Context) error {
+	ids, err := r.ListLocks(ctx)
+	if err != nil {
+		return err
+	}
+	return r.RemoveLocks(ctx, ids)
+}

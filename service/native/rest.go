@@ -1,0 +1,287 @@
+package native
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/net/http/httpproxy"
+)
+
+// REST API v2 (rest-server ≥ 0.9, rclone serve restic): listings carry sizes.
+const restV2 = "application/vnd.x.restic.rest.v2"
+
+// maxRESTFile bounds a file read over REST; lock, key and config files
+// are tiny, and a larger answer is a misbehaving server.
+const maxRESTFile = 64 << 20
+
+// restBackend speaks rest-server's HTTP protocol.
+type restBackend struct {
+	base     *url.URL // ends in '/', without user info
+	user     string
+	pass     string
+	hasAuth  bool
+	location string // for messages: the URL with the password replaced
+	client   *http.Client
+}
+
+// OpenREST opens a "rest:" repository. url is the location with or
+// without the "rest:" prefix, e.g. "http://user:pass@host:8000/repo/".
+// env is the environment restic would run with (later entries win):
+// RESTIC_REST_USERNAME/RESTIC_REST_PASSWORD when the URL has no user,
+// RESTIC_CACERT, RESTIC_TLS_CLIENT_CERT and the HTTP(S)_PROXY variables.
+func OpenREST(ctx context.Context, rawURL string, env []string) (Backend, error) {
+	rawURL = strings.TrimPrefix(rawURL, "rest:")
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// url.Error quotes the URL, password included.
+		return nil, errors.New("rest: the repository URL cannot be parsed")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("rest: unsupported URL scheme %q (want http or https)", u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, errors.New("rest: the repository URL has no host")
+	}
+	b := &restBackend{}
+	if u.User != nil {
+		b.user = u.User.Username()
+		b.pass, _ = u.User.Password()
+		b.hasAuth = true
+	} else if name := envValue(env, "RESTIC_REST_USERNAME"); name != "" {
+		// restic 0.16+ takes credentials from these when the URL has none.
+		b.user, b.pass, b.hasAuth = name, envValue(env, "RESTIC_REST_PASSWORD"), true
+	}
+	u.User = nil
+	u.RawQuery, u.Fragment = "", ""
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+		if u.RawPath != "" {
+			u.RawPath += "/"
+		}
+	}
+	b.base = u
+	shown := *u
+	if b.hasAuth {
+		shown.User = url.UserPassword(b.user, "***")
+	}
+	b.location = "rest:" + shown.String()
+	tr, err := restTransport(env)
+	if err != nil {
+		return nil, err
+	}
+	b.client = &http.Client{Transport: tr, Timeout: 5 * time.Minute} // a last resort; contexts bound each call
+	return b, nil
+}
+
+// restTransport is a plain transport with timeouts, and restic's TLS and
+// proxy settings from the repository's environment rather than ours.
+func restTransport(env []string) (*http.Transport, error) {
+	proxy := (&httpproxy.Config{
+		HTTPProxy:  envValue(env, "HTTP_PROXY", "http_proxy"),
+		HTTPSProxy: envValue(env, "HTTPS_PROXY", "https_proxy"),
+		NoProxy:    envValue(env, "NO_PROXY", "no_proxy"),
+	}).ProxyFunc()
+	tr := &http.Transport{
+		Proxy: func(r *http.Request) (*url.URL, error) { return proxy(r.URL) },
+		DialContext: (&net.Dialer{
+			Timeout:   30 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		TLSHandshakeTimeout:   15 * time.Second,
+		ResponseHeaderTimeout: 2 * time.Minute,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConnsPerHost:   2,
+		ForceAttemptHTTP2:     true,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+	if files := envValue(env, "RESTIC_CACERT"); files != "" {
+		// Like restic: these certificates replace the system's.
+		pool := x509.NewCertPool()
+		for _, f := range strings.Split(files, ",") {
+			pem, err := os.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("rest: reading RESTIC_CACERT: %w", err)
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("rest: no certificate in %s (RESTIC_CACERT)", f)
+			}
+		}
+		tr.TLSClientConfig.RootCAs = pool
+	}
+	if f := envValue(env, "RESTIC_TLS_CLIENT_CERT"); f != "" {
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("rest: reading RESTIC_TLS_CLIENT_CERT: %w", err)
+		}
+		// restic wants the certificate and its key in the one file.
+		cert, err := tls.X509KeyPair(pem, pem)
+		if err != nil {
+			return nil, fmt.Errorf("rest: RESTIC_TLS_CLIENT_CERT %s: %w", f, err)
+		}
+		tr.TLSClientConfig.Certificates = []tls.Certificate{cert}
+	}
+	return tr, nil
+}
+
+// envValue is the value of the first of names set in env, the last
+// setting winning as it does for a process started with env.
+func envValue(env []string, names ...string) string {
+	for _, name := range names {
+		for i := len(env) - 1; i >= 0; i-- {
+			if v, ok := strings.CutPrefix(env[i], name+"="); ok && v != "" {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+func (b *restBackend) url(p string) string {
+	ref := &url.URL{Path: p}
+	return b.base.ResolveReference(ref).String()
+}
+
+func (b *restBackend) do(ctx context.Context, method, p string, accept string) (*http.Response, error) {
+	if strings.Contains(p, "..") || strings.HasPrefix(p, "/") {
+		return nil, fmt.Errorf("invalid repository path %q", p)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, b.url(p), nil)
+	if err != nil {
+		return nil, err
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	req.Header.Set("User-Agent", "lockwatch")
+	if b.hasAuth {
+		req.SetBasicAuth(b.user, b.pass)
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		// The request URL carries no user info, so neither does this error.
+		return nil, err
+	}
+	return resp, nil
+}
+
+// statusError describes an unexpected HTTP answer.
+func (b *restBackend) statusError(method, p string, resp *http.Response) error {
+	var hint string
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		hint = " (wrong or missing user name and password for the REST server)"
+	case http.StatusForbidden:
+		hint = " (the REST server refuses this; --append-only or a private repository?)"
+	}
+	return fmt.Errorf("rest: %s %s: %s%s", method, p, resp.Status, hint)
+}
+
+// drain reads what is left of a body so the connection can be reused.
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+}
+
+func (b *restBackend) List(ctx context.Context, dir string) ([]FileInfo, error) {
+	p := strings.TrimSuffix(dir, "/") + "/"
+	resp, err := b.do(ctx, http.MethodGet, p, restV2)
+	if err != nil {
+		return nil, err
+	}
+	defer drain(resp)
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return nil, nil // a directory nothing was written to yet
+	case resp.StatusCode != http.StatusOK:
+		return nil, b.statusError(http.MethodGet, p, resp)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRESTFile))
+	if err != nil {
+		return nil, fmt.Errorf("rest: listing %s: %w", p, err)
+	}
+	// A server that knows v2 says so in Content-Type; anything else
+	// answered in v1, a list of names without sizes.
+	if resp.Header.Get("Content-Type") == restV2 {
+		var files []FileInfo
+		var v2 []struct {
+			Name string `json:"name"`
+			Size int64  `json:"size"`
+		}
+		if err := json.Unmarshal(body, &v2); err != nil {
+			return nil, fmt.Errorf("rest: listing %s: %w", p, err)
+		}
+		for _, f := range v2 {
+			files = append(files, FileInfo{Name: f.Name, Size: f.Size})
+		}
+		return files, nil
+	}
+	var names []string
+	if err := json.Unmarshal(bytes.TrimSpace(body), &names); err != nil {
+		return nil, fmt.Errorf("rest: listing %s: %w", p, err)
+	}
+	files := make([]FileInfo, len(names))
+	for i, n := range names {
+		// Size unknown: -1, so that it is not taken for an empty file.
+		files[i] = FileInfo{Name: n, Size: -1}
+	}
+	return files, nil
+}
+
+func (b *restBackend) Read(ctx context.Context, p string) ([]byte, error) {
+	resp, err := b.do(ctx, http.MethodGet, p, "")
+	if err != nil {
+		return nil, err
+	}
+	defer drain(resp)
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return nil, fmt.Errorf("%s: %w", p, ErrNotExist)
+	case resp.StatusCode != http.StatusOK:
+		return nil, b.statusError(http.MethodGet, p, resp)
+	}
+	if resp.ContentLength > maxRESTFile {
+		return nil, fmt.Errorf("rest: %s is %d bytes, more than lockwatch reads", p, resp.ContentLength)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxRESTFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("rest: reading %s: %w", p, err)
+	}
+	if len(data) > maxRESTFile {
+		return nil, fmt.Errorf("rest: %s is more than %d bytes", p, maxRESTFile)
+	}
+	return data, nil
+}
+
+func (b *restBackend) Remove(ctx context.Context, p string) error {
+	resp, err := b.do(ctx, http.MethodDelete, p, "")
+	if err != nil {
+		return err
+	}
+	defer drain(resp)
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return fmt.Errorf("%s: %w", p, ErrNotExist)
+	case resp.StatusCode/100 != 2:
+		return b.statusError(http.MethodDelete, p, resp)
+	}
+	return nil
+}
+
+func (b *restBackend) Location() string { return b.location }
+
+func (b *restBackend) Close() error {
+	b.client.CloseIdleConnections()
+	return nil
+}
