@@ -1,10 +1,12 @@
 package app
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/lockwatch/lockwatch/platform/notify"
+	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
@@ -43,6 +45,9 @@ func (n *Notices) For(e store.Event, now time.Time) (notify.Notification, bool) 
 	case e.Kind == store.KindState && e.To == "failed":
 		key = e.Repo + "/failed"
 		note = notify.Notification{Title: "A backup of " + e.Repo + " failed", Body: e.Detail}
+	case e.Kind == store.KindRun && runFailed(e):
+		key = fmt.Sprintf("%s/run/%d", e.Repo, e.Seq)
+		note = notify.Notification{Title: "A backup of " + e.Repo + " failed", Body: runSummary(e)}
 	case e.Kind == store.KindRemoval && e.By == "auto":
 		key = e.Repo + "/removed/" + lockID(e)
 		note = notify.Notification{Title: "lockwatch removed a stale lock from " + e.Repo, Body: fmt.Sprintf("%s: %s", e.Verdict, e.Reason)}
@@ -73,4 +78,15 @@ func lockID(e store.Event) string {
 		return ""
 	}
 	return e.Lock.ID
+}
+
+func runFailed(e store.Event) bool {
+	var run service.RunSummary
+	return json.Unmarshal(e.Run, &run) == nil && run.Failed()
+}
+
+func runSummary(e store.Event) string {
+	var run service.RunSummary
+	_ = json.Unmarshal(e.Run, &run)
+	return fmt.Sprintf("%s (exit %d): %s", run.Result, run.ExitCode, run.Summary)
 }

@@ -60,3 +60,19 @@ func TestNoticesRateLimitAndOff(t *testing.T) {
 		t.Error("notified while switched off")
 	}
 }
+
+func TestNoticesForFailedRuns(t *testing.T) {
+	n := NewNotices()
+	now := time.Now()
+	failed := store.Event{Seq: 7, Kind: store.KindRun, Repo: "nas", Run: []byte(`{"result":"locked","exit_code":11,"summary":"repository is locked by PID 1 on mbp"}`)}
+	note, ok := n.For(failed, now)
+	if !ok || note.Title != "A backup of nas failed" || note.Body != "locked (exit 11): repository is locked by PID 1 on mbp" || note.Target != "repo/nas" {
+		t.Errorf("failed run: %+v %v", note, ok)
+	}
+	if _, ok := n.For(store.Event{Seq: 8, Kind: store.KindRun, Repo: "nas", Run: []byte(`{"result":"ok"}`)}, now); ok {
+		t.Error("a good run notified")
+	}
+	if _, ok := n.For(store.Event{Seq: 9, Kind: store.KindRun, Repo: "nas", Run: []byte(`{"result":"skipped","exit_code":75}`)}, now); ok {
+		t.Error("a skipped run notified")
+	}
+}

@@ -54,6 +54,12 @@ func (c *Client) SetAutoUnlock(ctx context.Context, repo string, level config.Au
 	return st, c.do(ctx, http.MethodPut, "/v1/repos/"+url.PathEscape(repo)+"/auto-unlock", AutoUnlockRequest{level}, &st)
 }
 
+// RunFinished tells the service that `lockwatch run` recorded a run of repo.
+func (c *Client) RunFinished(ctx context.Context, repo string) error {
+	var out struct{}
+	return c.do(ctx, http.MethodPost, "/v1/repos/"+url.PathEscape(repo)+"/run-finished", struct{}{}, &out)
+}
+
 // History reads the audit trail and state changes, newest first.
 func (c *Client) History(ctx context.Context, repo string, limit int) ([]store.Event, error) {
 	q := url.Values{}

@@ -45,6 +45,7 @@ func Handler(d *daemon.Daemon) http.Handler {
 	mux.HandleFunc("POST /v1/repos/{name}/check", s.check)
 	mux.HandleFunc("POST /v1/repos/{name}/unlock", s.unlock)
 	mux.HandleFunc("PUT /v1/repos/{name}/auto-unlock", s.autoUnlock)
+	mux.HandleFunc("POST /v1/repos/{name}/run-finished", s.runFinished)
 	mux.HandleFunc("GET /v1/history", s.history)
 	mux.HandleFunc("GET /v1/events", s.events)
 	registerSettings(mux, s)
@@ -108,6 +109,14 @@ func (s *server) autoUnlock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *server) runFinished(w http.ResponseWriter, r *http.Request) {
+	if err := s.d.RunFinished(r.Context(), r.PathValue("name")); err != nil {
+		writeError(w, statusFor(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
 }
 
 func (s *server) history(w http.ResponseWriter, r *http.Request) {

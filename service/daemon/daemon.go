@@ -562,3 +562,22 @@ func StorePath(stateDir string) string { return filepath.Join(stateDir, "state.d
 
 // LockPath is the single-instance lock file in stateDir.
 func LockPath(stateDir string) string { return filepath.Join(stateDir, "service.lock") }
+
+// RunFinished is called when `lockwatch run` recorded a run of repo: the
+// tray hears of it (a failed run is news) and the repository is checked
+// again so its state shows the run.
+func (d *Daemon) RunFinished(ctx context.Context, repo string) error {
+	r, _, err := d.repo(repo)
+	if err != nil {
+		return err
+	}
+	events, err := d.store.History(store.Query{Repo: repo, Kinds: []string{store.KindRun}, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(events) > 0 {
+		d.publish(Event{Type: EventHistory, Repo: repo, Entry: &events[0]})
+	}
+	go d.check(context.WithoutCancel(ctx), r)
+	return nil
+}
