@@ -69,3 +69,19 @@ func TestConfirmTextListsLocksInUse(t *testing.T) {
 		t.Errorf("confirmation for a stale lock:\n%s", text)
 	}
 }
+
+func TestCheckedLineShowsRunsAndSnapshots(t *testing.T) {
+	r := service.RepoStatus{Name: "nas", State: service.StateFailed, Failure: "no snapshot from host mbp for 31h; expected every 26h",
+		CheckedAt: time.Now(), LastSnapshotAt: time.Now().Add(-31 * time.Hour),
+		LastRun: &service.RunSummary{StartedAt: time.Date(2026, 11, 22, 2, 0, 0, 0, time.Local), Result: "locked"}}
+	line := CheckedLine(r)
+	if !strings.Contains(line, "last run Nov 22 02:00 locked") || !strings.Contains(line, "newest snapshot 31h ago") {
+		t.Errorf("checked line: %q", line)
+	}
+	if got := RepoLabel(r); got != "nas — failed: no snapshot from host mbp for 31h; expected every 26h" {
+		t.Errorf("label: %q", got)
+	}
+	if TrayIcon(service.Status{Repos: []service.RepoStatus{r}}) != icons.Failed {
+		t.Error("failed icon")
+	}
+}

@@ -140,5 +140,11 @@ func CheckedLine(r service.RepoStatus) string {
 	if r.AutoUnlock != "" && r.AutoUnlock != "off" {
 		line += ", auto-unlock " + r.AutoUnlock
 	}
+	if r.LastRun != nil {
+		line += fmt.Sprintf(", last run %s %s", r.LastRun.StartedAt.Local().Format("Jan 2 15:04"), r.LastRun.Result)
+	}
+	if !r.LastSnapshotAt.IsZero() {
+		line += ", newest snapshot " + lock.Age(time.Since(r.LastSnapshotAt)) + " ago"
+	}
 	return line
 }
