@@ -52,6 +52,7 @@ name = "demo"
 repository = %q
 password_command = "%s --token=%s"
 env = { AWS_SECRET_ACCESS_KEY = %q }
+reader = "restic" # these tests watch restic's command line
 %s`, wrapper, repo.Location, command, secretMark, secretMark, extra)
 	cfgPath = filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {

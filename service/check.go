@@ -11,6 +11,7 @@ import (
 	"github.com/lockwatch/lockwatch/platform/process"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/native"
 	"github.com/lockwatch/lockwatch/service/restic"
 )
 
@@ -129,15 +130,67 @@ type Checker struct {
 	// refreshing can be judged unrefreshed. The service sets it.
 	Observe func(repo string, ids []string, now time.Time) (map[string]time.Time, error)
 
-	mu    sync.Mutex
-	cache map[string]map[string]lock.Lock // repo name → lock ID → lock
+	mu      sync.Mutex
+	cache   map[string]map[string]lock.Lock // repo name → lock ID → lock
+	natives map[string]openNative           // repo name → native reader kept across checks
+}
+
+// openNative is a native reader with the fingerprint of the settings it
+// was opened with: its derived key is good until they change.
+type openNative struct {
+	fingerprint string
+	repo        *native.Repo
 }
 
 // NewChecker checks the repositories of cfg with the real process table and clock.
 func NewChecker(cfg *config.Config) *Checker {
-	c := &Checker{Config: cfg, Probe: process.Lookup, Now: time.Now, cache: map[string]map[string]lock.Lock{}}
-	c.Driver = c.resticDriver
+	c := &Checker{Config: cfg, Probe: process.Lookup, Now: time.Now, cache: map[string]map[string]lock.Lock{}, natives: map[string]openNative{}}
+	c.Driver = c.openDriver
 	return c
+}
+
+// openDriver reads natively where it can (local, sftp, REST, S3): restic
+// derives the key with scrypt on every start, the native reader once per
+// process. Other backends, reader = "restic", and a backend the native
+// reader cannot open (an ssh setup it cannot follow, say) use restic itself.
+func (c *Checker) openDriver(r *config.Repo) (Driver, error) {
+	if r.Reader == config.ReaderRestic {
+		return c.resticDriver(r)
+	}
+	fp := native.Fingerprint(r)
+	c.mu.Lock()
+	n, ok := c.natives[r.Name]
+	c.mu.Unlock()
+	if ok && n.fingerprint == fp {
+		return n.repo, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.Config.Defaults.Timeout.Duration)
+	defer cancel()
+	repo, err := native.Open(ctx, r)
+	if err != nil {
+		if r.Reader == config.ReaderNative {
+			return nil, err
+		}
+		return c.resticDriver(r)
+	}
+	c.mu.Lock()
+	old := c.natives[r.Name]
+	c.natives[r.Name] = openNative{fp, repo}
+	c.mu.Unlock()
+	if old.repo != nil {
+		old.repo.Close()
+	}
+	return repo, nil
+}
+
+// Close releases the native readers' connections.
+func (c *Checker) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for name, n := range c.natives {
+		n.repo.Close()
+		delete(c.natives, name)
+	}
 }
 
 func (c *Checker) resticDriver(r *config.Repo) (Driver, error) {

@@ -22,12 +22,18 @@ import (
 // These tests use the real restic, real repositories and real processes:
 // every lock below was written by restic itself.
 
+// checkerFor checks repos with the restic CLI driver, which these tests
+// are about; native_integration_test.go runs the native reader.
 func checkerFor(t *testing.T, repos ...*demo.Repo) *service.Checker {
+	return checkerWith(t, config.ReaderRestic, repos...)
+}
+
+func checkerWith(t *testing.T, reader string, repos ...*demo.Repo) *service.Checker {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "[defaults]\nrestic = %q\ntimeout = \"60s\"\n", demotest.Restic(t))
 	for i, r := range repos {
-		fmt.Fprintf(&b, "[[repo]]\nname = \"r%d\"\nrepository = %q\npassword_file = %q\n", i, r.Location, r.PasswordFile)
+		fmt.Fprintf(&b, "[[repo]]\nname = \"r%d\"\nrepository = %q\npassword_file = %q\nreader = %q\n", i, r.Location, r.PasswordFile, reader)
 	}
 	cfg, err := config.Parse(filepath.Join(t.TempDir(), "config.toml"), []byte(b.String()))
 	if err != nil {

@@ -109,6 +109,10 @@ func (d *Daemon) setConfig(cfg *config.Config, stamp fileStamp) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.cfg, d.cfgStat = cfg, stamp
+	if old := d.checker; old != nil {
+		// Its native readers may still serve a check that is under way.
+		time.AfterFunc(time.Minute, old.Close)
+	}
 	d.checker = service.NewChecker(cfg)
 	d.checker.Observe = d.observe
 	repos := map[string]*slot{}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -114,6 +115,8 @@ type Holder struct {
 	exited chan error // receives cmd.Wait's result once
 	stderr *strings.Builder
 	backup bool // restic backup, which wants some input to finish cleanly
+	mu     sync.Mutex
+	done   bool // restic has ended and been waited for
 }
 
 // Options change how Hold runs restic.
@@ -160,6 +163,10 @@ func (r *Repo) Hold(ctx context.Context, opt Options) (*Holder, error) {
 	for {
 		if id := newLock(r, before); id != "" {
 			h.LockID = id
+			// restic looks at the other locks once more 200 ms after writing
+			// its own (to catch a race) and gives up if one is unreadable:
+			// let that pass before the caller adds anything.
+			time.Sleep(500 * time.Millisecond)
 			return h, nil
 		}
 		select {
@@ -192,17 +199,20 @@ func newLock(r *Repo, before []string) string {
 	return ""
 }
 
-// Kill ends restic with SIGKILL, by its PID, so that it cannot remove its
-// lock: what a crash, an OOM kill or a pulled plug leaves behind.
+// Kill ends restic with SIGKILL before it can remove its lock: what a
+// crash, an OOM kill or a pulled plug leaves behind. A restic that has
+// already ended is left alone: its PID may belong to someone else by now.
 func (h *Holder) Kill() error {
-	p, err := os.FindProcess(h.PID)
-	if err != nil {
-		return err
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.done {
+		return nil
 	}
-	if err := p.Kill(); err != nil {
+	if err := h.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return err
 	}
 	<-h.exited
+	h.done = true
 	_ = h.stdin.Close()
 	return nil
 }
@@ -210,6 +220,11 @@ func (h *Holder) Kill() error {
 // Finish lets restic end normally (end of input), so it removes its own
 // lock. A backup then saves a snapshot; key passwd fails without changing anything.
 func (h *Holder) Finish() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.done {
+		return nil
+	}
 	if h.backup {
 		// An empty stdin makes an empty snapshot, which restic refuses.
 		_, _ = io.WriteString(h.stdin, "lockwatch demo data\n")
@@ -217,12 +232,15 @@ func (h *Holder) Finish() error {
 	_ = h.stdin.Close()
 	select {
 	case err := <-h.exited:
+		h.done = true
 		if err != nil {
 			return fmt.Errorf("restic (PID %d): %v: %s", h.PID, err, strings.TrimSpace(h.stderr.String()))
 		}
 		return nil
 	case <-time.After(60 * time.Second):
 		_ = h.cmd.Process.Kill()
+		<-h.exited
+		h.done = true
 		return fmt.Errorf("restic (PID %d) did not finish within 60s", h.PID)
 	}
 }
