@@ -6,6 +6,8 @@ package native
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -35,7 +37,9 @@ func (e *goneError) Error() string {
 	return "lock " + lock.Lock{ID: e.id}.ShortID() + " no longer exists"
 }
 
-func (e *goneError) Is(target error) bool { return target == restic.ErrNotFound || target == ErrNotExist }
+func (e *goneError) Is(target error) bool {
+	return target == restic.ErrNotFound || target == ErrNotExist
+}
 
 // missingRepoError: there is no config file, so no repository, at the
 // location. It matches restic.ErrRepoMissing like the CLI driver's error.
@@ -72,6 +76,11 @@ type Repo struct {
 	keyed   chan struct{}
 	key     *cryptoKey
 	version uint
+	// wrong tags the password and key files of the last attempt that found
+	// no key, so that a check repeating it fails at once instead of
+	// spending scrypt's half second of CPU per key file again.
+	wrong    []byte
+	wrongErr error
 
 	mu    sync.Mutex
 	locks map[string]lock.Lock // decrypted locks by ID: content-addressed, so true forever
@@ -95,8 +104,9 @@ func (r *Repo) Close() error { return r.be.Close() }
 
 // DeriveKey finds the master key and reads the config, once: later calls
 // return at once. A wrong password gives an error matching
-// ErrWrongPassword; a failure is not remembered, so the next call tries
-// again (the network may be back, the password file fixed).
+// ErrWrongPassword. A failure is not kept, so the next call tries again
+// (the network may be back, the password file fixed); only the same wrong
+// password against the same key files is refused without running scrypt.
 func (r *Repo) DeriveKey(ctx context.Context) error {
 	_, _, err := r.keyAndVersion(ctx)
 	return err
@@ -153,6 +163,29 @@ func (r *Repo) searchKey(ctx context.Context) (*cryptoKey, error) {
 	if err != nil {
 		return nil, err
 	}
+	attempt := attemptTag(password, files)
+	if hmac.Equal(attempt, r.wrong) {
+		return nil, r.wrongErr
+	}
+	key, err := r.tryKeys(ctx, files, password)
+	if errors.Is(err, ErrWrongPassword) {
+		r.wrong, r.wrongErr = attempt, err
+	}
+	return key, err
+}
+
+// attemptTag identifies a password and a set of key files without keeping
+// the password: a keyed hash, with a key that never leaves this process.
+func attemptTag(password string, files []FileInfo) []byte {
+	h := hmac.New(sha256.New, fingerprintKey())
+	field(h, "password", password)
+	for _, fi := range files {
+		field(h, "key", fi.Name)
+	}
+	return h.Sum(nil)
+}
+
+func (r *Repo) tryKeys(ctx context.Context, files []FileInfo, password string) (*cryptoKey, error) {
 	for i, fi := range files {
 		if i >= maxKeys {
 			return nil, fmt.Errorf("%w (restic tries only the first %d of the %d key files)", ErrWrongPassword, maxKeys, len(files))

@@ -72,11 +72,11 @@ func OpenREST(ctx context.Context, rawURL string, env []string) (Backend, error)
 		}
 	}
 	b.base = u
-	shown := *u
+	b.location = "rest:" + u.String()
 	if b.hasAuth {
-		shown.User = url.UserPassword(b.user, "***")
+		// Built by hand: url.UserPassword would escape the stars.
+		b.location = "rest:" + u.Scheme + "://" + url.User(b.user).String() + ":***@" + strings.TrimPrefix(u.String(), u.Scheme+"://")
 	}
-	b.location = "rest:" + shown.String()
 	tr, err := restTransport(env)
 	if err != nil {
 		return nil, err

@@ -276,26 +276,41 @@ func (t sshTarget) hostKeyCallback() (ssh.HostKeyCallback, []string, error) {
 		return nil, nil, fmt.Errorf("sftp: reading known_hosts: %w", err)
 	}
 	wrapped := func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-		err := check(hostname, remote, key)
-		var keyErr *knownhosts.KeyError
-		var revoked *knownhosts.RevokedError
-		switch {
-		case err == nil:
-			return nil
-		case errors.As(err, &revoked):
-			return fmt.Errorf("sftp: the host key of %s is marked revoked in known_hosts", knownhosts.Normalize(hostname))
-		case errors.As(err, &keyErr) && len(keyErr.Want) == 0:
-			return fmt.Errorf("sftp: host %s is not in %s (it offered %s key %s): connect once with `%s` to check the fingerprint and record it",
-				knownhosts.Normalize(hostname), strings.Join(t.KnownHosts, ", "), key.Type(), ssh.FingerprintSHA256(key), t.sshCommandHint())
-		case errors.As(err, &keyErr):
-			want := keyErr.Want[0]
-			return fmt.Errorf("sftp: HOST KEY MISMATCH for %s: it offered %s key %s, but %s:%d has another key; someone may be intercepting the connection, or the host key changed",
-				knownhosts.Normalize(hostname), key.Type(), ssh.FingerprintSHA256(key), want.Filename, want.Line)
-		default:
-			return fmt.Errorf("sftp: checking the host key: %w", err)
+		if err := checkHostKey(check, t, hostname, remote, key); err != nil {
+			return hostKeyError{err}
 		}
+		return nil
 	}
 	return wrapped, knownKeyAlgorithms(check, t.addr()), nil
+}
+
+// hostKeyError marks a refused host key, so that its message reaches the
+// user without x/crypto's "ssh: handshake failed" in front.
+type hostKeyError struct{ error }
+
+func (e hostKeyError) Unwrap() error { return e.error }
+
+// checkHostKey turns knownhosts' verdict into a message that says what
+// to do: record an unknown host with ssh once, or beware a changed key.
+func checkHostKey(check ssh.HostKeyCallback, t sshTarget, hostname string, remote net.Addr, key ssh.PublicKey) error {
+	err := check(hostname, remote, key)
+	var keyErr *knownhosts.KeyError
+	var revoked *knownhosts.RevokedError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &revoked):
+		return fmt.Errorf("sftp: the host key of %s is marked revoked in known_hosts", knownhosts.Normalize(hostname))
+	case errors.As(err, &keyErr) && len(keyErr.Want) == 0:
+		return fmt.Errorf("sftp: host %s is not in %s (it offered %s key %s): connect once with `%s` to check the fingerprint and record it",
+			knownhosts.Normalize(hostname), strings.Join(t.KnownHosts, ", "), key.Type(), ssh.FingerprintSHA256(key), t.sshCommandHint())
+	case errors.As(err, &keyErr):
+		want := keyErr.Want[0]
+		return fmt.Errorf("sftp: HOST KEY MISMATCH for %s: it offered %s key %s, but %s:%d has another key; someone may be intercepting the connection, or the host key changed",
+			knownhosts.Normalize(hostname), key.Type(), ssh.FingerprintSHA256(key), want.Filename, want.Line)
+	default:
+		return fmt.Errorf("sftp: checking the host key: %w", err)
+	}
 }
 
 func (t sshTarget) addr() string { return net.JoinHostPort(t.HostName, t.Port) }
@@ -304,9 +319,9 @@ func (t sshTarget) addr() string { return net.JoinHostPort(t.HostName, t.Port) }
 // it holds for a host.
 type probeKey struct{}
 
-func (probeKey) Type() string                            { return "lockwatch-probe" }
-func (probeKey) Marshal() []byte                         { return []byte("lockwatch-probe") }
-func (probeKey) Verify([]byte, *ssh.Signature) error     { return errors.New("probe key") }
+func (probeKey) Type() string                        { return "lockwatch-probe" }
+func (probeKey) Marshal() []byte                     { return []byte("lockwatch-probe") }
+func (probeKey) Verify([]byte, *ssh.Signature) error { return errors.New("probe key") }
 
 // knownKeyAlgorithms lists the host key algorithms known_hosts has for
 // addr, so that the server is asked for a key of a type we can check
@@ -510,8 +525,9 @@ func dialSFTP(ctx context.Context, t sshTarget, env []string) (*sftpConn, error)
 		if strings.Contains(err.Error(), "unable to authenticate") && len(skipped) > 0 {
 			err = fmt.Errorf("%w (skipped keys: %s)", err, strings.Join(skipped, "; "))
 		}
-		if strings.HasPrefix(err.Error(), "sftp:") {
-			return fail(err)
+		var hk hostKeyError
+		if errors.As(err, &hk) {
+			return fail(hk.error)
 		}
 		return fail(fmt.Errorf("sftp: %s@%s: %w", t.User, addr, err))
 	}
@@ -585,10 +601,7 @@ func sftpRun[T any](ctx context.Context, b *sftpBackend, retry bool, op func(*sf
 		if r.err == nil {
 			return r.v, nil
 		}
-		// pkg/sftp fails pending and later requests of a dead
-		// connection with ErrSSHFxConnectionLost.
-		lost := c.ended() || errors.Is(r.err, sftp.ErrSSHFxConnectionLost)
-		if !lost {
+		if !c.ended() && !connectionLost(r.err) {
 			return zero, r.err
 		}
 		b.drop(c)
@@ -596,6 +609,16 @@ func sftpRun[T any](ctx context.Context, b *sftpBackend, retry bool, op func(*sf
 			return zero, fmt.Errorf("sftp: connection to %s lost: %w", b.target.addr(), r.err)
 		}
 	}
+}
+
+// connectionLost tells transport failures from the server's answers
+// (those are *sftp.StatusError, or fs.ErrNotExist and the like): pkg/sftp
+// fails requests on a dead connection with ErrSSHFxConnectionLost, or
+// with the write's error (io.EOF, a closed connection) when it has not
+// noticed yet.
+func connectionLost(err error) bool {
+	return errors.Is(err, sftp.ErrSSHFxConnectionLost) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
 }
 
 func (b *sftpBackend) path(name string) string { return path.Join(b.root, name) }
