@@ -512,3 +512,42 @@ func TestServiceInstallCommand(t *testing.T) {
 		t.Errorf("service status after uninstall: %s", out)
 	}
 }
+
+func TestRunReportsToTheService(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	cfgPath := writeConfig(t, fmt.Sprintf("[defaults]\nrestic = %q\ncheck_interval = \"1h\"\n", demotest.Restic(t))+repoTOML("nas", repo, ""))
+	env := serviceEnv(t)
+	s := startService(t, cfgPath, env)
+	waitFor(t, 10*time.Second, "first check", func() bool { return !repoStatus(t, s, "nas").CheckedAt.IsZero() })
+	var streamed syncBuffer
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go s.client.Events(ctx, func(ev daemon.Event) {
+		if ev.Entry != nil && ev.Entry.Kind == store.KindRun {
+			fmt.Fprintf(&streamed, "run:%s ", ev.Repo)
+		}
+	})
+	time.Sleep(300 * time.Millisecond)
+
+	run := exec.Command(lockwatchBinary(t), "--config", cfgPath, "run", "nas", "--", "sh", "-c", "echo 'Fatal: something broke' >&2; exit 3")
+	run.Env = env
+	if err := run.Run(); err == nil || run.ProcessState.ExitCode() != 3 {
+		t.Fatalf("run: %v", err)
+	}
+	waitFor(t, 10*time.Second, "the service shows the failed run", func() bool {
+		r := repoStatus(t, s, "nas")
+		return r.State == service.StateFailed && r.LastRun != nil && r.LastRun.Result == "failed" && r.LastRun.ExitCode == 3
+	})
+	waitFor(t, 5*time.Second, "the run on the event stream", func() bool { return strings.Contains(streamed.String(), "run:nas") })
+
+	// A later good run clears it.
+	ok := exec.Command(lockwatchBinary(t), "--config", cfgPath, "run", "nas", "--", "true")
+	ok.Env = env
+	if err := ok.Run(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the good run clears the failure", func() bool {
+		r := repoStatus(t, s, "nas")
+		return r.State == service.StateOK && r.LastRun != nil && r.LastRun.Result == "ok"
+	})
+}
