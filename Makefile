@@ -71,6 +71,7 @@ vet:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzClassify -fuzztime 10s ./service/restic/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeLock -fuzztime 10s ./service/native/
 
 # Install what the build and the tests need: as root via apt-get, otherwise
 # print the exact command and stop.
