@@ -409,12 +409,21 @@ func (v *SettingsView) input() (config.RepoInput, config.FieldErrors) {
 	return in, local
 }
 
-// Save sends the form to the service.
-func (v *SettingsView) Save() {
+// validInput reads the form, showing what is wrong next to its field.
+func (v *SettingsView) validInput() (config.RepoInput, bool) {
 	in, local := v.input()
 	v.clearErrors()
 	if len(local) > 0 {
 		v.showErrors(local)
+		return in, false
+	}
+	return in, true
+}
+
+// Save sends the form to the service.
+func (v *SettingsView) Save() {
+	in, ok := v.validInput()
+	if !ok {
 		return
 	}
 	old := v.editing
@@ -450,10 +459,8 @@ func (v *SettingsView) Save() {
 
 // Test checks the repository as the form describes it, without saving.
 func (v *SettingsView) Test() {
-	in, local := v.input()
-	v.clearErrors()
-	if len(local) > 0 {
-		v.showErrors(local)
+	in, ok := v.validInput()
+	if !ok {
 		return
 	}
 	old := v.editing

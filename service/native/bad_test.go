@@ -130,7 +130,7 @@ func TestBadLockFiles(t *testing.T) {
 
 	// restic agrees that a file with a flipped byte is no lock it can read.
 	macID := cases[slices.IndexFunc(cases, func(c bad) bool { return strings.HasPrefix(c.name, "MAC failure (one") })].id
-	out, err := d.Command(ctx, "cat", "lock", macID, "--no-lock").CombinedOutput()
+	out, err := resticCmd(t, d, "cat", "lock", macID, "--no-lock").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "ciphertext verification failed") {
 		t.Errorf("restic cat lock on the flipped file: %v: %s", err, out)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -34,12 +35,21 @@ func openDemo(t testing.TB, d *demo.Repo) *Repo {
 	return r
 }
 
+// resticCmd prepares restic on d with a time limit, so that a hung restic
+// fails its test instead of the whole run.
+func resticCmd(t testing.TB, d *demo.Repo, args ...string) *exec.Cmd {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	cmd := d.Command(ctx, args...)
+	cmd.WaitDelay = 5 * time.Second // a child holding our pipes must not hang Wait
+	return cmd
+}
+
 // resticRun runs restic on d and returns its stdout, failing the test on error.
 func resticRun(t testing.TB, d *demo.Repo, args ...string) []byte {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := d.Command(ctx, args...)
+	cmd := resticCmd(t, d, args...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

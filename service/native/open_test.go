@@ -54,7 +54,7 @@ func TestWrongPassword(t *testing.T) {
 		t.Errorf("repeated wrong password: %d reads (want 1: config), %s", reads, took)
 	}
 	// restic's own words for the same mistake.
-	cmd := d.Command(ctx, "list", "locks", "--no-lock")
+	cmd := resticCmd(t, d, "list", "locks", "--no-lock")
 	cmd.Env = append(cmd.Env, "RESTIC_PASSWORD_FILE="+pwFile)
 	out, _ := cmd.CombinedOutput()
 	if !strings.Contains(string(out), err.Error()) {
@@ -165,7 +165,7 @@ func TestPasswordSources(t *testing.T) {
 				return
 			}
 			// restic reads the same password from the same command.
-			cmd := d.Command(ctx, "list", "locks", "--no-lock")
+			cmd := resticCmd(t, d, "list", "locks", "--no-lock")
 			cmd.Env = append(cmd.Env, "RESTIC_PASSWORD_FILE=", "RESTIC_PASSWORD_COMMAND="+c.repo.PasswordCommand)
 			for k, v := range c.repo.Env {
 				cmd.Env = append(cmd.Env, k+"="+v)
