@@ -147,6 +147,8 @@ func (r *Repo) Hold(ctx context.Context, opt Options) (*Holder, error) {
 		cmd = exec.Command("unshare", append([]string{"--uts", "sh", "-c", script, opt.Hostname, r.Restic}, args...)...)
 		cmd.Env = append(withoutRestic(os.Environ()), r.Environ()...)
 	}
+	// A killed restic's ssh child (sftp backend) may keep stderr open.
+	cmd.WaitDelay = 5 * time.Second
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

@@ -40,7 +40,9 @@ func RequireRoot(t testing.TB, why string) {
 // LocalRepo makes a new local repository in a temp dir.
 func LocalRepo(t testing.TB) *demo.Repo {
 	t.Helper()
-	r, err := demo.Init(context.Background(), Restic(t), t.TempDir(), 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	r, err := demo.Init(ctx, Restic(t), t.TempDir(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +95,9 @@ func RESTRepo(t testing.TB) *demo.Repo {
 		LocksDir:     filepath.Join(dir, "served", "test", "locks"),
 		PasswordFile: filepath.Join(dir, "password"),
 	}
-	if err := r.Init(context.Background(), 0); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := r.Init(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
 	return r
