@@ -5,15 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
 	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
+	"github.com/lockwatch/lockwatch/platform/paths"
 	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/store"
 	"github.com/spf13/cobra"
 )
 
@@ -57,6 +61,7 @@ func runCheck(cmd *cobra.Command, names []string, asJSON bool) error {
 	} else {
 		st, err = service.NewChecker(cfg).CheckAll(ctx, names...)
 		st.Source = "in-process"
+		applyLastRuns(&st)
 	}
 	if err != nil {
 		return err
@@ -69,6 +74,27 @@ func runCheck(cmd *cobra.Command, names []string, asJSON bool) error {
 		printStatus(cmd.OutOrStdout(), st)
 	}
 	return exitForStatus(st)
+}
+
+// applyLastRuns adds how each repository's last `lockwatch run` ended,
+// from the store the runs are recorded in, as the service does.
+func applyLastRuns(st *service.Status) {
+	stateDir, err := paths.StateDir()
+	if err != nil {
+		return
+	}
+	if _, err := os.Stat(daemon.StorePath(stateDir)); err != nil {
+		return // no run was ever recorded
+	}
+	db, err := store.Open(daemon.StorePath(stateDir))
+	if err != nil {
+		return
+	}
+	for i := range st.Repos {
+		if last := service.LastRun(db, st.Repos[i].Name); last != nil {
+			service.ApplyLastRun(&st.Repos[i], last)
+		}
+	}
 }
 
 // exitForStatus is check's and status's exit status.

@@ -551,3 +551,19 @@ func TestRunReportsToTheService(t *testing.T) {
 		return r.State == service.StateOK && r.LastRun != nil && r.LastRun.Result == "ok"
 	})
 }
+
+func TestCheckJSONShowsLastRunWithoutService(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	cfgPath := writeConfig(t, fmt.Sprintf("[defaults]\nrestic = %q\n", demotest.Restic(t))+repoTOML("nas", repo, ""))
+	env := serviceEnv(t)
+	run := exec.Command(lockwatchBinary(t), "--config", cfgPath, "run", "nas", "--", "sh", "-c", "exit 4")
+	run.Env = env
+	run.Run()
+	check := exec.Command(lockwatchBinary(t), "--config", cfgPath, "check", "--json")
+	check.Env = env
+	out, _ := check.Output()
+	if !strings.Contains(string(out), `"last_run"`) || !strings.Contains(string(out), `"exit_code": 4`) ||
+		!strings.Contains(string(out), `"state": "failed"`) || !strings.Contains(string(out), `"source": "in-process"`) {
+		t.Errorf("check --json after a failed run:\n%s", out)
+	}
+}

@@ -35,6 +35,7 @@ EXIT STATUS
 					return err
 				}
 				st.Source = "in-process"
+				applyLastRuns(&st)
 			}
 			if asJSON {
 				if err := printJSON(cmd.OutOrStdout(), st); err != nil {

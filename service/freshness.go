@@ -11,6 +11,7 @@ import (
 
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/store"
 )
 
 // A stale lock is usually found because a backup failed; a backup that
@@ -127,6 +128,20 @@ func joinFailure(a, b string) string {
 		return b
 	}
 	return a + "; " + b
+}
+
+// LastRun reads how the newest `lockwatch run` of repo ended from the
+// store, or nil when there was none.
+func LastRun(st *store.Store, repo string) *RunSummary {
+	events, err := st.History(store.Query{Repo: repo, Kinds: []string{store.KindRun}, Limit: 1})
+	if err != nil || len(events) == 0 || len(events[0].Run) == 0 {
+		return nil
+	}
+	var run RunSummary
+	if err := json.Unmarshal(events[0].Run, &run); err != nil {
+		return nil
+	}
+	return &run
 }
 
 // ApplyLastRun marks st failed when the last run failed and no snapshot

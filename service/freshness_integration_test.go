@@ -25,9 +25,12 @@ func snapshot(t *testing.T, r *demo.Repo, host string, when time.Time) {
 	}
 }
 
+// readerUnderTest is the reader the freshness checks run with; each test runs with both.
+var readerUnderTest = config.ReaderAuto
+
 func checkWith(t *testing.T, r *demo.Repo, extra string) service.RepoStatus {
 	t.Helper()
-	text := fmt.Sprintf("[defaults]\nrestic = %q\n[[repo]]\nname = \"nas\"\nrepository = %q\npassword_file = %q\n%s", demotest.Restic(t), r.Location, r.PasswordFile, extra)
+	text := fmt.Sprintf("[defaults]\nrestic = %q\n[[repo]]\nname = \"nas\"\nrepository = %q\npassword_file = %q\nreader = %q\n%s", demotest.Restic(t), r.Location, r.PasswordFile, readerUnderTest, extra)
 	cfg, err := config.Parse(filepath.Join(t.TempDir(), "c.toml"), []byte(text))
 	if err != nil {
 		t.Fatal(err)
@@ -38,8 +41,21 @@ func checkWith(t *testing.T, r *demo.Repo, extra string) service.RepoStatus {
 }
 
 func TestSnapshotFreshness(t *testing.T) {
+	for _, reader := range []string{config.ReaderNative, config.ReaderRestic} {
+		t.Run(reader, func(t *testing.T) {
+			readerUnderTest = reader
+			defer func() { readerUnderTest = config.ReaderAuto }()
+			testSnapshotFreshness(t)
+		})
+	}
+}
+
+func testSnapshotFreshness(t *testing.T) {
 	repo := demotest.LocalRepo(t)
 	st := checkWith(t, repo, "max_snapshot_age = \"26h\"\n")
+	if st.Reader != readerUnderTest {
+		t.Errorf("read with %q, want %q", st.Reader, readerUnderTest)
+	}
 	if st.State != service.StateFailed || st.Failure != "no snapshot at all; expected every 26h" {
 		t.Fatalf("empty repo: %s %q %s", st.State, st.Failure, st.Error)
 	}

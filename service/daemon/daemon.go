@@ -5,7 +5,6 @@ package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -306,24 +305,11 @@ func (d *Daemon) check(ctx context.Context, r *config.Repo) service.RepoStatus {
 		}
 		st = checker.Check(ctx, r)
 	}
-	if last := d.lastRun(r.Name); last != nil {
+	if last := service.LastRun(d.store, r.Name); last != nil {
 		service.ApplyLastRun(&st, last)
 	}
 	d.update(r.Name, st)
 	return st
-}
-
-// lastRun is how the newest `lockwatch run` of the repository ended, if any.
-func (d *Daemon) lastRun(repo string) *service.RunSummary {
-	events, err := d.store.History(store.Query{Repo: repo, Kinds: []string{store.KindRun}, Limit: 1})
-	if err != nil || len(events) == 0 || len(events[0].Run) == 0 {
-		return nil
-	}
-	var run service.RunSummary
-	if err := json.Unmarshal(events[0].Run, &run); err != nil {
-		return nil
-	}
-	return &run
 }
 
 // autoUnlockVerdicts is what each auto_unlock level removes.
