@@ -22,8 +22,8 @@ type snapshotInfo struct {
 // snapshotCache holds decoded snapshots by ID: like locks, snapshot files
 // are content-addressed, so each is read once per process.
 type snapshotCache struct {
-	mu    sync.Mutex
-	byID  map[string]snapshotInfo
+	mu   sync.Mutex
+	byID map[string]snapshotInfo
 }
 
 var snapshots = snapshotCache{byID: map[string]snapshotInfo{}}
