@@ -45,6 +45,7 @@ func BenchmarkServiceIdle(b *testing.B) {
 		cpu1, child1 := cpuTicks(b, pid)
 		wall := time.Since(start).Seconds()
 		b.ReportMetric(float64(peak)/1024, "rss-MiB")
+		b.ReportMetric(float64(procStatusKiB(b, pid, "VmHWM:"))/1024, "start-peak-rss-MiB")
 		b.ReportMetric(float64(cpu1-cpu0)/100/wall*100, "service-cpu-%")
 		b.ReportMetric(float64(child1-child0)/100/wall*100, "restic-cpu-%")
 	}
@@ -73,13 +74,16 @@ func cpuTicks(tb testing.TB, pid int) (own, children int) {
 	return n(14) + n(15), n(16) + n(17)
 }
 
-func rssKiB(tb testing.TB, pid int) int {
+func rssKiB(tb testing.TB, pid int) int { return procStatusKiB(tb, pid, "VmRSS:") }
+
+// procStatusKiB reads one kB figure of /proc/PID/status (VmRSS now, VmHWM the peak).
+func procStatusKiB(tb testing.TB, pid int, field string) int {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			n, _ := strconv.Atoi(strings.Fields(v)[0])
 			return n
 		}

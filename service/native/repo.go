@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -203,7 +204,7 @@ func (r *Repo) tryKeys(ctx context.Context, files []FileInfo, password string) (
 		if !matchesID(fi.Name, data) {
 			return nil, fmt.Errorf("key %.8s: content does not match its name (hash mismatch)", fi.Name)
 		}
-		key, err := openKeyFile(data, password)
+		key, err := deriveOne(ctx, data, password)
 		if errors.Is(err, errUnauthenticated) {
 			continue
 		}
@@ -213,6 +214,27 @@ func (r *Repo) tryKeys(ctx context.Context, files []FileInfo, password string) (
 		return key, nil
 	}
 	return nil, ErrWrongPassword
+}
+
+// deriving lets one scrypt run at a time in this process: each takes
+// about 32 MiB (restic's N=2^15, r=8), and a service opening ten
+// repositories at start must not hold ten of them at once.
+var deriving = make(chan struct{}, 1)
+
+// deriveOne opens a key file, then hands scrypt's memory back to the OS
+// at once: a background service should not sit on it until the next GC
+// cycle decides to return it.
+func deriveOne(ctx context.Context, data []byte, password string) (*cryptoKey, error) {
+	select {
+	case deriving <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() {
+		debug.FreeOSMemory()
+		<-deriving
+	}()
+	return openKeyFile(data, password)
 }
 
 // ListLocks returns the IDs under locks/, sorted, in one listing. Empty
