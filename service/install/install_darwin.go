@@ -110,16 +110,9 @@ func install(o Options) (string, error) {
 }
 
 func uninstall() (string, error) {
-	plist, err := plistPath()
+	plist, err := installedPlist()
 	if err != nil {
 		return "", err
-	}
-	ok, err := exists(plist)
-	if err != nil {
-		return "", err
-	}
-	if !ok {
-		return "", fmt.Errorf("%w (no %s)", ErrNotInstalled, tildify(plist))
 	}
 	what := "removed LaunchAgent " + tildify(plist)
 	if ok, _ := loaded(); ok {
