@@ -11,7 +11,7 @@ import (
 
 	"github.com/lockwatch/lockwatch/app"
 	_ "github.com/lockwatch/lockwatch/app/localeenv" // before Fyne's init: see the package
-	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/platform/atomicfile"
 )
 
 const guiBuild = "GUI"
@@ -24,7 +24,7 @@ func runApp(cmd *cobra.Command, open string) error {
 		return err
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		if err := config.WriteFileAtomic(path, []byte(emptyConfig), 0o600); err != nil {
+		if err := atomicfile.Write(path, []byte(emptyConfig), 0o600); err != nil {
 			return err
 		}
 	}

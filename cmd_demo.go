@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/lockwatch/lockwatch/platform/atomicfile"
 	"github.com/lockwatch/lockwatch/platform/paths"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/demo"
@@ -67,7 +68,7 @@ func runDemo(cmd *cobra.Command, dir, restic string, quiet bool) error {
 		return fmt.Errorf("demo: the example config does not parse: %w", err)
 	}
 	if _, err := os.Stat(cfgPath); err != nil {
-		if err := config.WriteFileAtomic(cfgPath, []byte(text), 0o600); err != nil {
+		if err := atomicfile.Write(cfgPath, []byte(text), 0o600); err != nil {
 			return err
 		}
 	}

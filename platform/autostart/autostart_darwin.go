@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/lockwatch/lockwatch/platform/atomicfile"
 )
 
 // macOS starts every LaunchAgent in ~/Library/LaunchAgents at login. Enable
@@ -43,7 +45,7 @@ func enable(exe string, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(path, launchAgentPlist(exe, args), 0o644); err != nil {
+	if err := atomicfile.Write(path, launchAgentPlist(exe, args), 0o644); err != nil {
 		return fmt.Errorf("start at login: write %s: %w", path, err)
 	}
 	return nil

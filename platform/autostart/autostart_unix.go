@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/lockwatch/lockwatch/platform/atomicfile"
 )
 
 // Linux and the BSDs follow the XDG Autostart spec: the session starts every
@@ -45,7 +47,7 @@ func enable(exe string, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(paths[0], desktopEntry(exe, args), 0o644); err != nil {
+	if err := atomicfile.Write(paths[0], desktopEntry(exe, args), 0o644); err != nil {
 		return fmt.Errorf("start at login: write %s: %w", paths[0], err)
 	}
 	return nil
@@ -66,7 +68,7 @@ func disable() error {
 		return err
 	}
 	hide := []byte("[Desktop Entry]\nType=Application\nName=lockwatch\nHidden=true\n")
-	if err := writeFileAtomic(paths[0], hide, 0o644); err != nil {
+	if err := atomicfile.Write(paths[0], hide, 0o644); err != nil {
 		return fmt.Errorf("start at login: write %s: %w", paths[0], err)
 	}
 	return nil

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lockwatch/lockwatch/platform/atomicfile"
 )
 
 // isolate points HOME and the XDG config variables into a fresh directory
@@ -215,7 +217,7 @@ func TestHiddenEntryIsDisabled(t *testing.T) {
 		{"[Desktop Entry]\nExec=/x\n[Desktop Action x]\nHidden=true\n", true},
 	} {
 		entry, _ := isolate(t)
-		if err := writeFileAtomic(entry, []byte(tc.entry), 0o644); err != nil {
+		if err := atomicfile.Write(entry, []byte(tc.entry), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if on, err := Enabled(); err != nil || on != tc.on {
@@ -229,7 +231,7 @@ func TestHiddenEntryIsDisabled(t *testing.T) {
 func TestDisableHidesSystemEntry(t *testing.T) {
 	entry, systemDir := isolate(t)
 	system := filepath.Join(systemDir, "autostart", entryName)
-	if err := writeFileAtomic(system, desktopEntry("/usr/bin/lockwatch", []string{"tray"}), 0o644); err != nil {
+	if err := atomicfile.Write(system, desktopEntry("/usr/bin/lockwatch", []string{"tray"}), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if on, err := Enabled(); err != nil || !on {

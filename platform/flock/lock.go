@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/lockwatch/lockwatch/platform/atomicfile"
 )
 
 // lock is the OS-neutral part of Lock; the OS files provide lockFile and
@@ -105,28 +107,14 @@ func (l *lock) unlock() error {
 	return nil
 }
 
-// writeHolder replaces the sidecar atomically (temp file + rename), so a
-// reader sees the old record or the new one, never a partial one.
+// writeHolder replaces the sidecar atomically, so a reader sees the old
+// record or the new one, never a partial one.
 func writeHolder(path string, rec holderRecord) error {
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+holderSuffix+".*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path+holderSuffix)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	return atomicfile.Write(path+holderSuffix, data, 0o600)
 }
 
 func readHolder(path string) (Holder, error) {

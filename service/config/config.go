@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/lockwatch/lockwatch/platform/atomicfile"
 )
 
 // AutoUnlock selects which locks lockwatch removes by itself.
@@ -196,7 +197,7 @@ func Save(c *Config) error {
 	if _, err := Parse(c.Path+" (unsaved)", data); err != nil {
 		return fmt.Errorf("not saving invalid configuration:\n%w", err)
 	}
-	return WriteFileAtomic(c.Path, data, 0o600)
+	return atomicfile.Write(c.Path, data, 0o600)
 }
 
 func (c *Config) encode() ([]byte, error) {

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/platform/atomicfile"
 )
 
 // macOS: a LaunchAgent in ~/Library/LaunchAgents, loaded into the user's
@@ -100,7 +100,7 @@ func install(o Options) (string, error) {
 	if err := unload(plist); err != nil {
 		return "", err
 	}
-	if err := config.WriteFileAtomic(plist, []byte(launchdPlist(o, log)), 0o644); err != nil {
+	if err := atomicfile.Write(plist, []byte(launchdPlist(o, log)), 0o644); err != nil {
 		return "", err
 	}
 	if err := load(plist); err != nil {

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/platform/atomicfile"
 )
 
 // Linux: a systemd user unit when a systemd user manager runs, else an XDG
@@ -109,7 +109,7 @@ func install(o Options) (string, error) {
 		return "", err
 	}
 	if !userManagerRunning() {
-		if err := config.WriteFileAtomic(v.desktop, []byte(desktopEntry(o)), 0o644); err != nil {
+		if err := atomicfile.Write(v.desktop, []byte(desktopEntry(o)), 0o644); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("no systemd user manager here; installed XDG autostart entry %s (starts at next login)", tildify(v.desktop)), nil
@@ -128,7 +128,7 @@ func install(o Options) (string, error) {
 		}
 		retired = "; removed the older XDG autostart entry " + tildify(v.desktop)
 	}
-	if err := config.WriteFileAtomic(v.unit, []byte(systemdUnit(o)), 0o644); err != nil {
+	if err := atomicfile.Write(v.unit, []byte(systemdUnit(o)), 0o644); err != nil {
 		return "", err
 	}
 	if err := systemctlChecked("daemon-reload"); err != nil {

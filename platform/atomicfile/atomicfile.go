@@ -1,25 +1,24 @@
-package config
+// Package atomicfile replaces files so that a crash or a reader never sees
+// half of one: temp file, fsync, rename.
+package atomicfile
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
-	"syscall"
 )
 
 // beforeRename is a test hook called after the temporary file is complete
 // and before it replaces the target.
 var beforeRename = func(tmp string) error { return nil }
 
-// WriteFileAtomic replaces the file at path with data so that readers see
+// Write replaces the file at path with data so that readers see
 // either the old or the new content, never a mix: it writes a temporary file
 // in the same directory, fsyncs it, sets perm, renames it over path and
 // fsyncs the directory (not on Windows). A missing parent directory is
 // created with mode 0700. If path is a symbolic link, the file it points to
 // is replaced and the link kept.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
+func Write(path string, data []byte, perm os.FileMode) (err error) {
 	if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
 		if target, rerr := filepath.EvalSymlinks(path); rerr == nil {
 			path = target
@@ -61,28 +60,10 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 	if err = os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if runtime.GOOS != "windows" {
-		if err := syncDir(dir); err != nil {
-			// The new content is in place; only its durability across a
-			// crash is uncertain.
-			return fmt.Errorf("writing %s: syncing directory: %w", path, err)
-		}
+	if err := syncDir(dir); err != nil {
+		// The new content is in place; only its durability across a
+		// crash is uncertain.
+		return fmt.Errorf("writing %s: syncing directory: %w", path, err)
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	// Some file systems do not support syncing directories.
-	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) {
-		return nil
-	}
-	return err
 }

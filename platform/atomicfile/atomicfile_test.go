@@ -1,4 +1,4 @@
-package config
+package atomicfile
 
 import (
 	"bytes"
@@ -12,12 +12,12 @@ import (
 	"testing"
 )
 
-func TestWriteFileAtomic(t *testing.T) {
+func TestWrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "b")
 	p := filepath.Join(dir, "config.toml")
 
 	// The parent directory is created with mode 0700.
-	if err := WriteFileAtomic(p, []byte("one\n"), 0o600); err != nil {
+	if err := Write(p, []byte("one\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(dir); err != nil || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o700) {
@@ -27,11 +27,11 @@ func TestWriteFileAtomic(t *testing.T) {
 
 	// Overwriting replaces the whole content and applies perm.
 	long := strings.Repeat("two\n", 10000)
-	if err := WriteFileAtomic(p, []byte(long), 0o640); err != nil {
+	if err := Write(p, []byte(long), 0o640); err != nil {
 		t.Fatal(err)
 	}
 	checkFile(t, p, long, 0o640)
-	if err := WriteFileAtomic(p, []byte("three"), 0o600); err != nil {
+	if err := Write(p, []byte("three"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	checkFile(t, p, "three", 0o600)
@@ -39,10 +39,10 @@ func TestWriteFileAtomic(t *testing.T) {
 
 	// A failure before the rename leaves the old file intact and no temp file.
 	beforeRename = func(string) error { return errors.New("injected failure") }
-	err := WriteFileAtomic(p, []byte("four"), 0o600)
+	err := Write(p, []byte("four"), 0o600)
 	beforeRename = func(string) error { return nil }
 	if err == nil || !strings.Contains(err.Error(), "injected failure") {
-		t.Errorf("WriteFileAtomic with failing rename = %v", err)
+		t.Errorf("Write with failing rename = %v", err)
 	}
 	checkFile(t, p, "three", 0o600)
 	checkNoTemp(t, dir)
@@ -52,7 +52,7 @@ func TestWriteFileAtomic(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(sub, "x"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(sub, []byte("x"), 0o600); err == nil {
+	if err := Write(sub, []byte("x"), 0o600); err == nil {
 		t.Error("writing over a non-empty directory succeeded")
 	}
 	checkNoTemp(t, dir)
@@ -63,7 +63,7 @@ func TestWriteFileAtomic(t *testing.T) {
 		if err := os.Symlink("config.toml", link); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteFileAtomic(link, []byte("via link"), 0o600); err != nil {
+		if err := Write(link, []byte("via link"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
@@ -73,27 +73,27 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicUnwritableDir(t *testing.T) {
+func TestWriteUnwritableDir(t *testing.T) {
 	if runtime.GOOS == "windows" || os.Geteuid() == 0 {
 		t.Skip("needs a non-root user on Unix")
 	}
 	dir := t.TempDir()
 	p := filepath.Join(dir, "config.toml")
-	if err := WriteFileAtomic(p, []byte("old"), 0o600); err != nil {
+	if err := Write(p, []byte("old"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(dir, 0o500); err != nil {
 		t.Fatal(err)
 	}
 	defer os.Chmod(dir, 0o700)
-	if err := WriteFileAtomic(p, []byte("new"), 0o600); err == nil {
+	if err := Write(p, []byte("new"), 0o600); err == nil {
 		t.Error("writing into a read-only directory succeeded")
 	}
 	checkFile(t, p, "old", 0o600)
 }
 
 // Concurrent readers only ever see one complete version.
-func TestWriteFileAtomicConcurrentReaders(t *testing.T) {
+func TestWriteConcurrentReaders(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("rename over an open file fails on Windows")
 	}
@@ -102,7 +102,7 @@ func TestWriteFileAtomicConcurrentReaders(t *testing.T) {
 	for i := range versions {
 		versions[i] = bytes.Repeat([]byte(fmt.Sprintf("version %02d\n", i)), 5000)
 	}
-	if err := WriteFileAtomic(p, versions[0], 0o600); err != nil {
+	if err := Write(p, versions[0], 0o600); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
@@ -137,7 +137,7 @@ func TestWriteFileAtomicConcurrentReaders(t *testing.T) {
 		}()
 	}
 	for _, v := range versions[1:] {
-		if err := WriteFileAtomic(p, v, 0o600); err != nil {
+		if err := Write(p, v, 0o600); err != nil {
 			t.Error(err)
 		}
 	}
