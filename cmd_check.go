@@ -56,7 +56,7 @@ func runCheck(cmd *cobra.Command, names []string, asJSON bool) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	var st service.Status
-	if client, svc := serviceFor(ctx, cfg); client != nil {
+	if client, svc := api.Connect(ctx, cfg.Path); client != nil {
 		st, err = checkViaService(ctx, client, svc, names)
 	} else {
 		st, err = service.NewChecker(cfg).CheckAll(ctx, names...)
@@ -175,16 +175,11 @@ func printLock(w io.Writer, indent string, l service.LockStatus) {
 		fmt.Fprintf(w, "%s%s\t\t\t\t\t\t%s\t%s\n", indent, l.ShortID(), l.Verdict, l.Reason)
 		return
 	}
-	kind := "shared"
-	if l.Exclusive {
-		kind = "exclusive"
-	}
 	user := l.Username
 	if user == "" {
 		user = "-"
 	}
-	age := lock.Age(time.Duration(l.AgeSeconds) * time.Second)
-	fmt.Fprintf(w, "%s%s\t%s\t%s\t%s\tPID %d\t%s\t%s\t%s\n", indent, l.ShortID(), kind, l.Hostname, user, l.PID, age, l.Verdict, l.Reason)
+	fmt.Fprintf(w, "%s%s\t%s\t%s\t%s\tPID %d\t%s\t%s\t%s\n", indent, l.ShortID(), l.Kind(), l.Hostname, user, l.PID, lock.Age(l.Age()), l.Verdict, l.Reason)
 }
 
 func plural(n int, word string) string {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,9 +11,7 @@ import (
 	"gopkg.in/natefinch/lumberjack.v2"
 
 	"github.com/lockwatch/lockwatch/platform/paths"
-	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
-	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/install"
 )
 
@@ -143,11 +140,4 @@ func serviceLogger(stderr io.Writer, stateDir string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(&lumberjack.Logger{
 		Filename: filepath.Join(stateDir, "service.log"), MaxSize: 5, MaxBackups: 3,
 	}, nil))
-}
-
-// serviceFor returns a client of the running service when it runs with
-// cfg's file, so that commands go through it and its audit trail stays
-// complete; nil when no service answers, or it watches another config.
-func serviceFor(ctx context.Context, cfg *config.Config) (*api.Client, service.Status) {
-	return api.Connect(ctx, cfg.Path)
 }

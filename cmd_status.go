@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/api"
 )
 
 func newStatusCommand() *cobra.Command {
@@ -28,7 +29,7 @@ EXIT STATUS
 				return err
 			}
 			ctx := cmd.Context()
-			client, st := serviceFor(ctx, cfg)
+			client, st := api.Connect(ctx, cfg.Path)
 			if client == nil {
 				cmd.PrintErrln("no lockwatch service is running with this config; checking in-process (start it: lockwatch service run, or service install)")
 				if st, err = service.NewChecker(cfg).CheckAll(ctx); err != nil {

@@ -110,7 +110,7 @@ func runUnlock(cmd *cobra.Command, name string, opts unlockOptions) error {
 	var res service.UnlockResult
 	var refused *service.RefusedError
 	var apiErr *api.Error
-	if client, _ := serviceFor(ctx, cfg); client != nil {
+	if client, _ := api.Connect(ctx, cfg.Path); client != nil {
 		res, err = client.Unlock(ctx, name, api.UnlockRequest{Locks: opts.ids, Force: opts.force, All: opts.all, Confirm: opts.all, By: "cli"})
 		if errors.As(err, &apiErr) && apiErr.Code == http.StatusConflict {
 			refused = &service.RefusedError{}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/lock"
@@ -37,18 +36,5 @@ func RepoLabel(r service.RepoStatus) string {
 	if worst.Verdict == lock.Invalid {
 		return fmt.Sprintf("%s — invalid lock file %s", r.Name, worst.ShortID())
 	}
-	return fmt.Sprintf("%s — stale lock (%s, PID %d on %s)", r.Name, lock.Age(time.Duration(worst.AgeSeconds)*time.Second), worst.PID, worst.Hostname)
-}
-
-// LockLabel is one lock on a line: id, kind, owner, age, verdict, reason.
-func LockLabel(l service.LockStatus) string {
-	if l.Verdict == lock.Invalid {
-		return fmt.Sprintf("%s  invalid: %s", l.ShortID(), l.Reason)
-	}
-	kind := "shared"
-	if l.Exclusive {
-		kind = "exclusive"
-	}
-	return fmt.Sprintf("%s  %s  PID %d on %s (%s), %s old — %s: %s", l.ShortID(), kind, l.PID, l.Hostname, l.Username,
-		lock.Age(time.Duration(l.AgeSeconds)*time.Second), l.Verdict, l.Reason)
+	return fmt.Sprintf("%s — stale lock (%s, PID %d on %s)", r.Name, age(*worst), worst.PID, worst.Hostname)
 }

@@ -219,10 +219,7 @@ func (v *MainView) cell(row, col int) string {
 		if l.Verdict == "invalid" {
 			return "—"
 		}
-		if l.Exclusive {
-			return "exclusive"
-		}
-		return "shared"
+		return l.Kind()
 	case 2:
 		return l.Hostname
 	case 3:

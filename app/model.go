@@ -85,9 +85,7 @@ func StaleCount(r service.RepoStatus) int {
 	return n
 }
 
-func age(l service.LockStatus) string {
-	return lock.Age(time.Duration(l.AgeSeconds) * time.Second)
-}
+func age(l service.LockStatus) string { return lock.Age(l.Age()) }
 
 // InUse lists the locks among ls that someone may still hold: what a
 // forced removal would take from a running restic.
@@ -111,11 +109,7 @@ func ConfirmText(repo string, removing []service.LockStatus) string {
 	}
 	text += fmt.Sprintf("\n%s may still be in use:\n", plural(len(inUse), "lock"))
 	for _, l := range inUse {
-		kind := "shared"
-		if l.Exclusive {
-			kind = "exclusive"
-		}
-		text += fmt.Sprintf("  • %s (%s): PID %d on %s, %s — %s\n", l.ShortID(), kind, l.PID, l.Hostname, l.Verdict, l.Reason)
+		text += fmt.Sprintf("  • %s (%s): PID %d on %s, %s — %s\n", l.ShortID(), l.Kind(), l.PID, l.Hostname, l.Verdict, l.Reason)
 	}
 	return text + "\nIf that restic still runs, removing its lock lets another restic work on the repository at the same time: " +
 		"a prune or forget can then delete data a running backup still needs, and the running command may fail or leave the repository inconsistent."

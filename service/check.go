@@ -76,6 +76,17 @@ type LockStatus struct {
 // ShortID is the first 8 hex digits, as restic prints storage IDs.
 func (l LockStatus) ShortID() string { return lock.Lock{ID: l.ID}.ShortID() }
 
+// Kind is "exclusive" or "shared", as people say it.
+func (l LockStatus) Kind() string {
+	if l.Exclusive {
+		return "exclusive"
+	}
+	return "shared"
+}
+
+// Age is how long ago the lock was last written.
+func (l LockStatus) Age() time.Duration { return time.Duration(l.AgeSeconds) * time.Second }
+
 // RepoStatus is the outcome of checking one repository.
 type RepoStatus struct {
 	Name      string       `json:"name"`

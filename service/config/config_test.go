@@ -765,12 +765,12 @@ password_command = "pass show 'x' \"y\" \\ z"
 MULTI = """line1
 line2"""
 `
-	cfg, err := Parse(filepath.Join(dir, "in.toml"), []byte(in))
+	_, err := Parse(filepath.Join(dir, "in.toml"), []byte(in))
 	if err == nil {
 		t.Fatal(`expected an error for env "WITH SPACE"`)
 	}
 	in = strings.Replace(in, `, "WITH SPACE" = "v"`, "", 1)
-	cfg, err = Parse(filepath.Join(dir, "in.toml"), []byte(in))
+	cfg, err := Parse(filepath.Join(dir, "in.toml"), []byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}

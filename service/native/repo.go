@@ -86,6 +86,8 @@ type Repo struct {
 	mu    sync.Mutex
 	locks map[string]lock.Lock // decrypted locks by ID: content-addressed, so true forever
 	sizes map[string]int64     // sizes from the latest listing, to spot empty files without reading them
+	// snapshots are decoded snapshots by ID (content-addressed like locks).
+	snapshots map[string]snapshotInfo
 }
 
 // NewRepo reads the repository on be, with the password from password.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -18,15 +17,6 @@ type snapshotInfo struct {
 	Tags     []string  `json:"tags"`
 	Paths    []string  `json:"paths"`
 }
-
-// snapshotCache holds decoded snapshots by ID: like locks, snapshot files
-// are content-addressed, so each is read once per process.
-type snapshotCache struct {
-	mu   sync.Mutex
-	byID map[string]snapshotInfo
-}
-
-var snapshots = snapshotCache{byID: map[string]snapshotInfo{}}
 
 // LatestSnapshot finds the newest snapshot from host (any when ""), with
 // all of tags and all of paths, as `restic snapshots --latest 1` would. It
@@ -40,6 +30,7 @@ func (r *Repo) LatestSnapshot(ctx context.Context, host string, tags, paths []st
 	if err != nil {
 		return time.Time{}, false, err
 	}
+	r.forgetSnapshotsNotIn(files)
 	var latest time.Time
 	for _, f := range files {
 		if !isID(f.Name) || f.Size == 0 {
@@ -66,10 +57,10 @@ func (r *Repo) LatestSnapshot(ctx context.Context, host string, tags, paths []st
 }
 
 func (r *Repo) snapshot(ctx context.Context, key *cryptoKey, version uint, id string) (snapshotInfo, error) {
-	cacheKey := r.be.Location() + "/" + id
-	snapshots.mu.Lock()
-	snap, ok := snapshots.byID[cacheKey]
-	snapshots.mu.Unlock()
+	// Like locks, snapshot files are content-addressed: each is read once.
+	r.mu.Lock()
+	snap, ok := r.snapshots[id]
+	r.mu.Unlock()
 	if ok {
 		return snap, nil
 	}
@@ -91,10 +82,29 @@ func (r *Repo) snapshot(ctx context.Context, key *cryptoKey, version uint, id st
 	if err := json.Unmarshal(js, &snap); err != nil {
 		return snap, fmt.Errorf("snapshot %s: %v", id[:8], err)
 	}
-	snapshots.mu.Lock()
-	snapshots.byID[cacheKey] = snap
-	snapshots.mu.Unlock()
+	r.mu.Lock()
+	if r.snapshots == nil {
+		r.snapshots = map[string]snapshotInfo{}
+	}
+	r.snapshots[id] = snap
+	r.mu.Unlock()
 	return snap, nil
+}
+
+// forgetSnapshotsNotIn drops snapshots that forget/prune removed, so the
+// cache holds no more than the repository does.
+func (r *Repo) forgetSnapshotsNotIn(files []FileInfo) {
+	listed := make(map[string]bool, len(files))
+	for _, f := range files {
+		listed[f.Name] = true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id := range r.snapshots {
+		if !listed[id] {
+			delete(r.snapshots, id)
+		}
+	}
 }
 
 func containsAll(have, want []string) bool {
