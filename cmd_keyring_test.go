@@ -26,6 +26,7 @@ func runKeyring(t *testing.T, stdin string, args ...string) (stdout, stderr stri
 }
 
 func TestKeyringCommand(t *testing.T) {
+	// A stand-in keyring (go-keyring's in-memory mock): no Secret Service runs here.
 	config.MockKeyring()
 	if !newKeyringCommand().Hidden {
 		t.Error("the keyring command should be hidden")

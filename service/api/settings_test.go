@@ -36,6 +36,7 @@ var apiSecrets = []string{"url-s3cr3t", "cmd-s3cr3t", "env-s3cr3t", "typed-s3cr3
 // TCP instead of the socket.
 func settingsServer(t *testing.T) (*daemon.Daemon, *Client, *httptest.Server, string) {
 	t.Helper()
+	// A stand-in keyring (go-keyring's in-memory mock): no Secret Service runs here.
 	config.MockKeyring()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.toml")

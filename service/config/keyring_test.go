@@ -17,6 +17,7 @@ import (
 // the keyring of the developer running it.
 
 func TestKeyringPasswords(t *testing.T) {
+	// A stand-in keyring (go-keyring's in-memory mock): no Secret Service runs here.
 	MockKeyring()
 	if err := SetKeyringPassword("nas", "pw-s3cr3t"); err != nil {
 		t.Fatal(err)
@@ -61,6 +62,7 @@ func TestNoSessionBusStartsNone(t *testing.T) {
 	if _, err := os.Stat(fmt.Sprintf("/run/user/%d/bus", os.Getuid())); err == nil {
 		t.Skip("this session has a bus at /run/user/UID/bus")
 	}
+	// A stand-in keyring (go-keyring's in-memory mock): no Secret Service runs here.
 	MockKeyring()
 	mocked.Store(false) // check as if the real keyring were in use
 	defer mocked.Store(true)

@@ -34,6 +34,7 @@ env = { AWS_SECRET_ACCESS_KEY = "env-s3cr3t" }
 
 func newSettingsDaemon(t *testing.T, text string) (*Daemon, string) {
 	t.Helper()
+	// A stand-in keyring (go-keyring's in-memory mock): no Secret Service runs here.
 	config.MockKeyring()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.toml")
@@ -198,6 +199,7 @@ func TestKeyringUnavailableIsAFieldError(t *testing.T) {
 }
 
 func TestSetKeyringUndo(t *testing.T) {
+	// A stand-in keyring (go-keyring's in-memory mock): no Secret Service runs here.
 	config.MockKeyring()
 	undo, err := setKeyring("a", "new")
 	if err != nil {

@@ -131,6 +131,7 @@ func TestPasswordSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	pw := strings.TrimSpace(string(pwBytes))
+	// A stand-in keyring (go-keyring's in-memory mock): no Secret Service runs here.
 	config.MockKeyring()
 	if err := config.SetKeyringPassword("kr", pw); err != nil {
 		t.Fatal(err)
