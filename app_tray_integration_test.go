@@ -76,8 +76,11 @@ func TestTrayUnlocksWithOneClick(t *testing.T) {
 	if !strings.Contains(header.Label, "on ") {
 		t.Errorf("repo item: %q", header.Label)
 	}
-	if tip := item.ToolTip(t); !strings.Contains(tip, "nas has a stale lock") {
-		t.Errorf("tooltip %q", tip)
+	waitFor(t, 10*time.Second, "the tooltip names the stale lock", func() bool {
+		return strings.Contains(item.ToolTip(t), "nas has a stale lock")
+	})
+	if title := item.Title(t); title == "" {
+		t.Error("empty tray Title")
 	}
 	if px := item.IconPixmap(t); len(px) == 0 {
 		t.Error("no tray icon")
@@ -92,6 +95,7 @@ func TestTrayUnlocksWithOneClick(t *testing.T) {
 	menu.Click(t, id)
 	waitFor(t, 30*time.Second, "the tray's unlock removes the lock file", func() bool { return !repo.hasLock() })
 	menu.WaitLabel(t, "nas — ok", 30*time.Second)
+	waitFor(t, 5*time.Second, "every tray refresh titles the item lockwatch", func() bool { return item.Title(t) == "lockwatch" })
 
 	st, err := store.Open(daemon.StorePath(stateDir))
 	if err != nil {

@@ -108,6 +108,15 @@ func Run(opts Options) error {
 		defer n.Close()
 	}
 	go ui.follow(ctx)
+	// fyne.io/systray exports the item's properties while Fyne's own tray
+	// setup runs on another goroutine, so a title or tooltip set before the
+	// export can be lost. The tray is exported before OnStarted runs: apply
+	// them again there.
+	a.Lifecycle().SetOnStarted(func() {
+		if ui.desk != nil {
+			ui.refreshTray()
+		}
+	})
 	if ui.desk == nil || opts.Open != "" {
 		ui.main.Show()
 	}
@@ -230,6 +239,7 @@ func (ui *UI) refreshTray() {
 	ui.desk.SetSystemTrayMenu(ui.menu)
 	ui.menu.Refresh()
 	ui.desk.SetSystemTrayIcon(trayIcon(TrayIcon(st)))
+	systray.SetTitle("lockwatch")
 	systray.SetTooltip(Tooltip(st))
 }
 

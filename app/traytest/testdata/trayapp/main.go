@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
+	"fyne.io/systray"
 	"github.com/godbus/dbus/v5"
 )
 
@@ -55,6 +56,10 @@ func main() {
 	w.Resize(fyne.NewSize(240, 80))
 
 	a.Lifecycle().SetOnStarted(func() {
+		// Fyne sets the tray's Title on a goroutine that races fyne.io/systray's
+		// export of the properties, and can lose it; by OnStarted the item is
+		// exported, so a title set here sticks (lockwatch's app does the same).
+		systray.SetTitle("traytest")
 		fmt.Println("started")
 		go notify()
 	})
