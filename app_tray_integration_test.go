@@ -190,3 +190,29 @@ func TestTraySettingsOpensTheSettingsWindow(t *testing.T) {
 		s.Screenshot(t, filepath.Join(dir, "settings.png"))
 	}
 }
+
+// What a click on a Windows toast does: a second start with the link, the
+// way the shell passes it, hands it to the running app and exits; the
+// running app opens its window on that repository.
+func TestLinkHandedToTheRunningApp(t *testing.T) {
+	var w *traytest.Watcher
+	s, p, _, _ := appSession(t, func(s *traytest.Session) { w = s.StartWatcher(t) })
+	w.WaitItem(t, 30*time.Second).Menu(t).WaitLabel(t, "nas — ", 60*time.Second)
+	if windowTitled(t, s, "lockwatch — nas") {
+		t.Fatal("the main window is open before the link")
+	}
+	second := exec.Command(p.Cmd.Path, append(p.Cmd.Args[1:], "lockwatch://repo/nas/")...)
+	second.Env = p.Cmd.Env
+	done := make(chan error, 1)
+	go func() { out, err := second.CombinedOutput(); t.Logf("second start: %s", out); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("second start: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		second.Process.Kill()
+		t.Fatal("the second start did not hand over and exit")
+	}
+	waitFor(t, 15*time.Second, "the running app opens its window on nas", func() bool { return windowTitled(t, s, "lockwatch — nas") })
+}

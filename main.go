@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lockwatch/lockwatch/platform/notify"
 	"github.com/lockwatch/lockwatch/service/config"
 )
 
@@ -89,7 +90,8 @@ Without a command it starts the tray app.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runApp(cmd, strings.TrimPrefix(strings.Join(args, ""), "lockwatch://"))
+			target, _ := appTarget(args)
+			return runApp(cmd, target)
 		},
 	}
 	root.PersistentFlags().String("config", "", "config `file` (default $LOCKWATCH_CONFIG, else the user config dir's lockwatch/config.toml)")
@@ -101,8 +103,20 @@ Without a command it starts the tray app.`,
 // appArgs accepts no arguments, or one lockwatch:// link (how a click on a
 // Windows notification opens the app on a repository).
 func appArgs(cmd *cobra.Command, args []string) error {
-	if len(args) == 0 || (len(args) == 1 && strings.HasPrefix(args[0], "lockwatch://")) {
+	if _, ok := appTarget(args); ok {
 		return nil
 	}
 	return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+}
+
+// appTarget is what the app should open for these arguments: "" for none,
+// "repo/my nas" for "lockwatch://repo/my%20nas/" as Windows passes it.
+func appTarget(args []string) (target string, ok bool) {
+	switch len(args) {
+	case 0:
+		return "", true
+	case 1:
+		return notify.ParseURL(args[0])
+	}
+	return "", false
 }

@@ -98,11 +98,7 @@ func Run(opts Options) error {
 		d.SetSystemTrayWindow(ui.main)
 		ui.main.SetCloseIntercept(ui.main.Hide)
 	}
-	banner := note
-	if ui.desk == nil {
-		banner = strings.TrimSpace(whyNot + "\n" + note)
-	}
-	ui.view.SetBanner(banner)
+	ui.view.SetBanner(startBanner(ui.desk != nil, whyNot, note))
 	if n, err := notify.New("lockwatch", func(target string) { fyne.Do(func() { ui.open(target) }) }); err == nil {
 		ui.notifier = n
 		defer n.Close()
@@ -125,6 +121,15 @@ func Run(opts Options) error {
 	}
 	a.Run()
 	return nil
+}
+
+// startBanner is the window's note at start: why there is no tray icon
+// (the window stands in for it), then where the checks run.
+func startBanner(tray bool, whyNoTray, note string) string {
+	if tray {
+		return note
+	}
+	return strings.TrimSpace(whyNoTray + "\n" + note)
 }
 
 // connect finds the service: the one running with this config, else one
@@ -188,7 +193,7 @@ func (ui *UI) handle(ev daemon.Event) {
 		if ev.Entry == nil {
 			return
 		}
-		if n, ok := ui.notices.For(*ev.Entry, time.Now()); ok && ui.notifier != nil && notificationsWanted() {
+		if n, ok := ui.notices.For(*ev.Entry, time.Now()); ok && ui.notifier != nil {
 			_ = ui.notifier.Post(n)
 		}
 		if ev.Repo == ui.view.Selected() {

@@ -120,3 +120,21 @@ func TestBanner(t *testing.T) {
 		t.Error("empty banner still visible")
 	}
 }
+
+// Without a tray host the window is all the user sees, so it says why.
+func TestStartBannerSaysWhyThereIsNoTray(t *testing.T) {
+	why := "this desktop shows no tray icons (nothing provides org.kde.StatusNotifierWatcher)"
+	inApp := "Checks run inside this app: no lockwatch service is running."
+	if got := startBanner(false, why, inApp); got != why+"\n"+inApp {
+		t.Errorf("no tray: banner %q", got)
+	}
+	if got := startBanner(false, why, ""); got != why {
+		t.Errorf("no tray, service running: banner %q", got)
+	}
+	if got := startBanner(true, "", inApp); got != inApp {
+		t.Errorf("tray: banner %q", got)
+	}
+	if got := startBanner(true, "", ""); got != "" {
+		t.Errorf("tray and service: banner %q", got)
+	}
+}

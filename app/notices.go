@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/lockwatch/lockwatch/platform/notify"
@@ -15,22 +16,31 @@ import (
 // auto-unlock), each at most once per quiet period, and never more than a
 // few a minute — a flapping network must not flood the desktop.
 type Notices struct {
-	Quiet   time.Duration // the same news is not repeated within this
-	PerMin  int           // at most this many notifications a minute
-	Enabled bool
+	Quiet  time.Duration // the same news is not repeated within this
+	PerMin int           // at most this many notifications a minute
 
+	// off is the user's "notifications off" setting; set from any goroutine,
+	// read on the UI thread.
+	off    atomic.Bool
 	last   map[string]time.Time
 	recent []time.Time
 }
 
 // NewNotices returns the policy lockwatch uses.
 func NewNotices() *Notices {
-	return &Notices{Quiet: 30 * time.Minute, PerMin: 4, Enabled: true, last: map[string]time.Time{}}
+	return &Notices{Quiet: 30 * time.Minute, PerMin: 4, last: map[string]time.Time{}}
 }
+
+// SetEnabled follows the notifications setting. While off, news is dropped
+// without using up its quiet period.
+func (n *Notices) SetEnabled(on bool) { n.off.Store(!on) }
+
+// Enabled reports the notifications setting.
+func (n *Notices) Enabled() bool { return !n.off.Load() }
 
 // For returns the notification for e, or false when there should be none.
 func (n *Notices) For(e store.Event, now time.Time) (notify.Notification, bool) {
-	if !n.Enabled {
+	if !n.Enabled() {
 		return notify.Notification{}, false
 	}
 	var note notify.Notification

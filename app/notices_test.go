@@ -55,9 +55,14 @@ func TestNoticesRateLimitAndOff(t *testing.T) {
 	if _, ok := n.For(store.Event{Kind: store.KindState, Repo: "late", To: "error"}, now.Add(61*time.Second)); !ok {
 		t.Error("still limited a minute later")
 	}
-	n.Enabled = false
+	n.SetEnabled(false)
 	if _, ok := n.For(store.Event{Kind: store.KindState, Repo: "off", To: "stale"}, now.Add(time.Hour)); ok {
 		t.Error("notified while switched off")
+	}
+	// News dropped while off does not use up its quiet period.
+	n.SetEnabled(true)
+	if _, ok := n.For(store.Event{Kind: store.KindState, Repo: "off", To: "stale"}, now.Add(time.Hour+time.Second)); !ok {
+		t.Error("news dropped while off was still counted once on again")
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -36,6 +35,7 @@ func (ui *UI) showSettings() {
 	v := NewSettingsView(sb)
 	v.Window = w
 	v.LoginEnabled = autostart.Enabled
+	v.OnNotifications = ui.notices.SetEnabled
 	v.SetLogin = func(on bool) error {
 		if on {
 			return autostart.Enable(ui.opts.Executable)
@@ -56,20 +56,14 @@ func (ui *UI) showSettings() {
 	v.Reload()
 }
 
-// notificationsOff caches the notifications setting for the event handler,
-// which runs on the UI thread and must not wait for the service: kept
-// current by loadNotificationSetting and by the settings window.
-var notificationsOff atomic.Bool
-
-// notificationsWanted reports whether the user wants OS notifications.
-func notificationsWanted() bool { return !notificationsOff.Load() }
-
-// loadNotificationSetting reads the notifications setting from the service;
-// call it off the UI thread, at start and after config events.
+// loadNotificationSetting reads the notifications setting from the service
+// into ui.notices (the event handler runs on the UI thread and must not wait
+// for the service); call it off the UI thread, at start and after config
+// events. The settings window keeps it current too.
 func (ui *UI) loadNotificationSetting(ctx context.Context) {
 	if sb, ok := ui.backend.(api.SettingsBackend); ok {
 		if v, err := sb.Config(ctx); err == nil {
-			notificationsOff.Store(!v.Notifications)
+			ui.notices.SetEnabled(v.Notifications)
 		}
 	}
 }
@@ -107,6 +101,9 @@ type SettingsView struct {
 	SetLogin     func(on bool) error
 	// OnChanged, if set, is called on the UI thread after a saved change.
 	OnChanged func()
+	// OnNotifications, if set, learns the notifications setting whenever
+	// the view loads or saves it.
+	OnNotifications func(on bool)
 
 	sb     api.SettingsBackend
 	inline bool // run service calls on the caller's goroutine (tests)
@@ -269,7 +266,7 @@ func (v *SettingsView) Reload() {
 // setConfig shows a new config, keeping the repository in the form.
 func (v *SettingsView) setConfig(view config.ConfigView) {
 	v.cfg = view
-	notificationsOff.Store(!view.Notifications)
+	v.notificationsSet(view.Notifications)
 	v.filling = true
 	v.notifications.SetChecked(view.Notifications)
 	if v.LoginEnabled != nil {
@@ -559,7 +556,7 @@ func (v *SettingsView) setNotifications(on bool) {
 				v.filling = false
 				return
 			}
-			notificationsOff.Store(!on)
+			v.notificationsSet(on)
 			v.changed()
 		}
 	})
@@ -582,6 +579,12 @@ func (v *SettingsView) setLogin(on bool) {
 func (v *SettingsView) changed() {
 	if v.OnChanged != nil {
 		v.OnChanged()
+	}
+}
+
+func (v *SettingsView) notificationsSet(on bool) {
+	if v.OnNotifications != nil {
+		v.OnNotifications(on)
 	}
 }
 

@@ -32,7 +32,6 @@ env = { AWS_SECRET_ACCESS_KEY = "env-s3cr3t" }
 func newTestSettings(t *testing.T, text string) (*SettingsView, string) {
 	t.Helper()
 	config.MockKeyring()
-	t.Cleanup(func() { notificationsOff.Store(false) })
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
@@ -276,13 +275,15 @@ func TestSettingsAppWide(t *testing.T) {
 	v.SetLogin = func(on bool) error { login = on; return nil }
 	changes := 0
 	v.OnChanged = func() { changes++ }
+	notices := NewNotices()
+	v.OnNotifications = notices.SetEnabled
 	v.Reload()
 	if !v.notifications.Checked || v.login.Checked || !v.login.Visible() {
 		t.Fatalf("checks: notifications %v login %v", v.notifications.Checked, v.login.Checked)
 	}
 
 	test.Tap(v.notifications)
-	if load(t, path).Defaults.Notifications || notificationsWanted() {
+	if load(t, path).Defaults.Notifications || notices.Enabled() {
 		t.Error("notifications still on")
 	}
 	if !strings.Contains(fileText(t, path), "# my settings") {
