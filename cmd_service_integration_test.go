@@ -335,15 +335,32 @@ func TestServiceAPI(t *testing.T) {
 	if lockFile(repo, dead2.LockID) {
 		t.Fatal("the CLI's unlock left the lock")
 	}
+	// A refusal through the service is a refusal: exit 1, said as such.
+	live := demotest.Hold(t, repo, demo.Options{})
+	refused := exec.Command(lockwatchBinary(t), "--config", cfgPath, "unlock", "nas", "--lock", live.LockID[:8])
+	refused.Env = env
+	out, _ := refused.CombinedOutput()
+	if code := refused.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "refused: ") || !strings.Contains(string(out), "is live") {
+		t.Errorf("unlock --lock of a live lock through the service: exit %d\n%s", code, out)
+	}
+	if !lockFile(repo, live.LockID) {
+		t.Fatal("a refused unlock removed the live lock")
+	}
+	if err := live.Finish(); err != nil {
+		t.Fatal(err)
+	}
+
 	h, err := s.client.History(ctx, "nas", 0)
-	if err != nil || len(h) < 2 || h[0].Kind != store.KindRemoval && h[1].Kind != store.KindRemoval {
-		t.Fatalf("history: %+v, %v", h, err)
+	if err != nil {
+		t.Fatal(err)
 	}
-	bys := map[string]bool{}
+	bys := map[string]int{}
 	for _, e := range h {
-		bys[e.By] = true
+		if e.Kind == store.KindRemoval {
+			bys[e.By]++
+		}
 	}
-	if !bys["auto"] || !bys["cli"] {
+	if bys["auto"] != 1 || bys["cli"] != 1 || len(bys) != 2 {
 		t.Errorf("history lacks auto or cli removals: %+v", h)
 	}
 	waitFor(t, 5*time.Second, "removal events on the stream", func() bool {
@@ -353,7 +370,7 @@ func TestServiceAPI(t *testing.T) {
 	// status --json through the service, and no secret anywhere in the API.
 	status := exec.Command(lockwatchBinary(t), "--config", cfgPath, "status", "--json")
 	status.Env = env
-	out, _ := status.CombinedOutput()
+	out, _ = status.CombinedOutput()
 	if !strings.Contains(string(out), `"source": "service"`) || !strings.Contains(string(out), `"next_check_at"`) {
 		t.Errorf("status --json:\n%s", out)
 	}

@@ -108,17 +108,12 @@ func runUnlock(cmd *cobra.Command, name string, opts unlockOptions) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	var res service.UnlockResult
-	var refused *service.RefusedError
-	var apiErr *api.Error
 	if client, _ := api.Connect(ctx, cfg.Path); client != nil {
 		res, err = client.Unlock(ctx, name, api.UnlockRequest{Locks: opts.ids, Force: opts.force, All: opts.all, Confirm: opts.all, By: "cli"})
-		if errors.As(err, &apiErr) && apiErr.Code == http.StatusConflict {
-			refused = &service.RefusedError{}
-		}
 	} else {
 		res, err = unlockInProcess(ctx, cfg, name, service.UnlockOptions{IDs: opts.ids, Force: opts.force, All: opts.all})
 	}
-	if errors.As(err, &refused) {
+	if isRefusal(err) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "lockwatch: refused: %v\n", err)
 		return exitCodeError{exitAttention}
 	}
@@ -145,4 +140,12 @@ func runUnlock(cmd *cobra.Command, name string, opts unlockOptions) error {
 		printLock(tw, "  kept     ", l)
 	}
 	return tw.Flush()
+}
+
+// isRefusal tells lockwatch's refusals, in process or from the service
+// (HTTP 409), from failures.
+func isRefusal(err error) bool {
+	var refused *service.RefusedError
+	var apiErr *api.Error
+	return errors.As(err, &refused) || (errors.As(err, &apiErr) && apiErr.Code == http.StatusConflict)
 }

@@ -194,6 +194,23 @@ func (c *Checker) openDriver(r *config.Repo) (Driver, error) {
 	return repo, nil
 }
 
+// Adopt takes over old's native readers for the repositories c still
+// checks, so that a config change does not cost each of them another scrypt
+// run. A reader is reused only while its repository's settings match
+// (openDriver compares fingerprints); old keeps, and closes, the rest.
+func (c *Checker) Adopt(old *Checker) {
+	old.mu.Lock()
+	defer old.mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for name, n := range old.natives {
+		if _, ok := c.Config.Repo(name); ok {
+			c.natives[name] = n
+			delete(old.natives, name)
+		}
+	}
+}
+
 // Close releases the native readers' connections.
 func (c *Checker) Close() {
 	c.mu.Lock()

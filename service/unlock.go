@@ -98,11 +98,14 @@ func (c *Checker) Unlock(ctx context.Context, r *config.Repo, opts UnlockOptions
 		remaining[id] = true
 	}
 	for _, ls := range st.Locks {
-		if remaining[ls.ID] {
+		switch {
+		case remaining[ls.ID]:
 			res.Kept = append(res.Kept, ls)
-		} else {
+		case targets[ls.ID]:
 			res.Removed = append(res.Removed, ls)
 		}
+		// A lock that vanished without being a target was released by its
+		// owner (finished, or refreshed under a new ID): not ours to report.
 	}
 	for _, ls := range res.Kept {
 		if targets[ls.ID] {

@@ -303,3 +303,48 @@ func TestRESTBackend(t *testing.T) {
 		}
 	})
 }
+
+// finishingDriver is the real driver with one test hook: before it removes
+// locks it lets a real restic end, so that restic's own lock vanishes
+// during lockwatch's removal (what a backup finishing at that moment does).
+type finishingDriver struct {
+	service.Driver
+	finish func()
+}
+
+func (d finishingDriver) RemoveLocks(ctx context.Context, ids []string) error {
+	d.finish()
+	return d.Driver.RemoveLocks(ctx, ids)
+}
+
+// Only the locks lockwatch removed are reported (and so audited) as
+// removed: a live lock whose owner released it meanwhile is not.
+func TestUnlockReportsOnlyWhatItRemoved(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	live := demotest.Hold(t, repo, demo.Options{})
+	dead := demotest.Orphan(t, repo)
+	c := checkerWith(t, config.ReaderNative, repo)
+	real := c.Driver
+	c.Driver = func(r *config.Repo) (service.Driver, error) {
+		d, err := real(r)
+		if err != nil {
+			return nil, err
+		}
+		return finishingDriver{d, func() {
+			if err := live.Finish(); err != nil {
+				t.Errorf("the live backup: %v", err)
+			}
+		}}, nil
+	}
+
+	res, err := unlock(t, c, "r0", service.UnlockOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasFile(repo, live.LockID) || hasFile(repo, dead.LockID) {
+		t.Fatal("a lock file is left")
+	}
+	if len(res.Removed) != 1 || res.Removed[0].ID != dead.LockID || len(res.Kept) != 0 {
+		t.Errorf("removed %+v, kept %+v; want only the orphaned %s removed", res.Removed, res.Kept, dead.LockID[:8])
+	}
+}

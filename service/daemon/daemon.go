@@ -55,6 +55,9 @@ type Daemon struct {
 	started time.Time
 	sem     chan struct{}
 	wake    chan struct{}
+	// removing serialises removals per repository (name → *sync.Mutex), so
+	// an auto-unlock and a click never both remove, and record, one lock.
+	removing sync.Map
 
 	mu      sync.Mutex
 	cfg     *config.Config
@@ -108,12 +111,14 @@ func (d *Daemon) setConfig(cfg *config.Config, stamp fileStamp) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.cfg, d.cfgStat = cfg, stamp
+	checker := service.NewChecker(cfg)
+	checker.Observe = d.observe
 	if old := d.checker; old != nil {
-		// Its native readers may still serve a check that is under way.
+		checker.Adopt(old)
+		// What it kept may still serve a check that is under way.
 		time.AfterFunc(time.Minute, old.Close)
 	}
-	d.checker = service.NewChecker(cfg)
-	d.checker.Observe = d.observe
+	d.checker = checker
 	repos := map[string]*slot{}
 	now := time.Now()
 	for i := range cfg.Repos {
@@ -296,8 +301,10 @@ func (d *Daemon) check(ctx context.Context, r *config.Repo) service.RepoStatus {
 	defer cancel()
 	st := checker.Check(ctx, r)
 	if verdicts := autoUnlockVerdicts(r.AutoUnlock); verdicts != nil && hasAny(st, verdicts) {
+		done := d.removalOf(r.Name)
 		res, err := checker.Unlock(ctx, r, service.UnlockOptions{Verdicts: verdicts})
 		d.record(r.Name, res, "auto")
+		done()
 		if err != nil {
 			d.log.Warn("auto-unlock failed", "repo", r.Name, "err", err)
 		} else {
@@ -496,11 +503,22 @@ func (d *Daemon) Unlock(ctx context.Context, name string, opts service.UnlockOpt
 		return service.UnlockResult{}, err
 	}
 	d.sem <- struct{}{}
+	done := d.removalOf(name)
 	res, err := checker.Unlock(ctx, r, opts)
-	<-d.sem
 	d.record(name, res, by)
+	done()
+	<-d.sem
 	go d.check(context.WithoutCancel(ctx), r) // show the outcome to everyone
 	return res, err
+}
+
+// removalOf waits for any other removal from the repository to end and
+// returns the function that ends this one. Unlock judges the locks again
+// after the wait, so the second of two removals finds the first's gone.
+func (d *Daemon) removalOf(name string) (done func()) {
+	m, _ := d.removing.LoadOrStore(name, new(sync.Mutex))
+	m.(*sync.Mutex).Lock()
+	return m.(*sync.Mutex).Unlock
 }
 
 // SetAutoUnlock changes a repository's auto-unlock level in the config file.
