@@ -91,9 +91,8 @@ func applyLastRuns(st *service.Status) {
 		return
 	}
 	for i := range st.Repos {
-		if last := service.LastRun(db, st.Repos[i].Name); last != nil {
-			service.ApplyLastRun(&st.Repos[i], last)
-		}
+		last, ran := service.LastRuns(db, st.Repos[i].Name)
+		service.ApplyLastRun(&st.Repos[i], last, ran)
 	}
 }
 

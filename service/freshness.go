@@ -130,31 +130,41 @@ func joinFailure(a, b string) string {
 	return a + "; " + b
 }
 
-// LastRun reads how the newest `lockwatch run` of repo ended from the
-// store, or nil when there was none.
-func LastRun(st *store.Store, repo string) *RunSummary {
-	events, err := st.History(store.Query{Repo: repo, Kinds: []string{store.KindRun}, Limit: 1})
-	if err != nil || len(events) == 0 || len(events[0].Run) == 0 {
-		return nil
+// LastRuns reads from the store how the newest `lockwatch run` of repo
+// ended (last) and the newest that really ran (ran): a skipped run found
+// another in progress, so it neither causes nor clears a failure. Either
+// is nil when there was none.
+func LastRuns(st *store.Store, repo string) (last, ran *RunSummary) {
+	events, err := st.History(store.Query{Repo: repo, Kinds: []string{store.KindRun}, Limit: 50})
+	if err != nil {
+		return nil, nil
 	}
-	var run RunSummary
-	if err := json.Unmarshal(events[0].Run, &run); err != nil {
-		return nil
+	for _, e := range events {
+		var run RunSummary
+		if len(e.Run) == 0 || json.Unmarshal(e.Run, &run) != nil {
+			continue
+		}
+		if last == nil {
+			last = &run
+		}
+		if run.Result != "skipped" {
+			return last, &run
+		}
 	}
-	return &run
+	return last, nil
 }
 
-// ApplyLastRun marks st failed when the last run failed and no snapshot
-// has appeared since: it stays failed until a later run succeeds or a
-// fresh snapshot shows the backups work again.
-func ApplyLastRun(st *RepoStatus, last *RunSummary) {
+// ApplyLastRun shows last and marks st failed when ran, the newest run that
+// ran, failed and no snapshot has appeared since: it stays failed until a
+// later run succeeds or a fresh snapshot shows the backups work again.
+func ApplyLastRun(st *RepoStatus, last, ran *RunSummary) {
 	st.LastRun = last
-	if !last.Failed() || st.State == StateError {
+	if !ran.Failed() || st.State == StateError {
 		return
 	}
-	if !st.LastSnapshotAt.IsZero() && st.LastSnapshotAt.After(last.StartedAt) {
+	if !st.LastSnapshotAt.IsZero() && st.LastSnapshotAt.After(ran.StartedAt) {
 		return
 	}
-	st.Failure = joinFailure(st.Failure, fmt.Sprintf("the last run (%s) %s: %s", last.StartedAt.Local().Format("2006-01-02 15:04"), last.Result, last.Summary))
+	st.Failure = joinFailure(st.Failure, fmt.Sprintf("the last run (%s) %s: %s", ran.StartedAt.Local().Format("2006-01-02 15:04"), ran.Result, ran.Summary))
 	st.State = StateFailed
 }

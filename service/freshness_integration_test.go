@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/demo"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
+	"github.com/lockwatch/lockwatch/service/store"
 )
 
 // snapshot makes a real snapshot with restic, from host at time when.
@@ -95,19 +97,58 @@ func TestResticprofileStatus(t *testing.T) {
 
 func TestLastRunFailure(t *testing.T) {
 	started := time.Now().Add(-time.Hour)
+	locked := &service.RunSummary{StartedAt: started, Result: "locked", Summary: "repository is locked by PID 1 on mbp"}
 	st := service.RepoStatus{State: service.StateOK, LastSnapshotAt: started.Add(-24 * time.Hour)}
-	service.ApplyLastRun(&st, &service.RunSummary{StartedAt: started, Result: "locked", Summary: "repository is locked by PID 1 on mbp"})
+	service.ApplyLastRun(&st, locked, locked)
 	if st.State != service.StateFailed || !strings.Contains(st.Failure, "locked: repository is locked") {
 		t.Errorf("failed run: %s %q", st.State, st.Failure)
 	}
+	failed := &service.RunSummary{StartedAt: started, Result: "failed"}
 	st = service.RepoStatus{State: service.StateOK, LastSnapshotAt: started.Add(time.Minute)}
-	service.ApplyLastRun(&st, &service.RunSummary{StartedAt: started, Result: "failed"})
+	service.ApplyLastRun(&st, failed, failed)
 	if st.State != service.StateOK {
 		t.Errorf("a snapshot after the failed run should clear it: %s", st.State)
 	}
+	ok := &service.RunSummary{StartedAt: started, Result: "ok"}
 	st = service.RepoStatus{State: service.StateStale}
-	service.ApplyLastRun(&st, &service.RunSummary{StartedAt: started, Result: "ok"})
+	service.ApplyLastRun(&st, ok, ok)
 	if st.State != service.StateStale || st.LastRun == nil {
 		t.Errorf("ok run: %s", st.State)
+	}
+	st = service.RepoStatus{State: service.StateOK}
+	service.ApplyLastRun(&st, nil, nil)
+	if st.State != service.StateOK || st.LastRun != nil {
+		t.Errorf("no run: %s %+v", st.State, st.LastRun)
+	}
+}
+
+// A skipped run (another was in progress) shows as the last run but
+// neither causes nor clears a failure: read from a real store.
+func TestSkippedRunKeepsTheFailure(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now().Add(-time.Hour)
+	for i, run := range []service.RunSummary{
+		{StartedAt: started, Result: "failed", ExitCode: 1, Summary: "Fatal: unable to open repository"},
+		{StartedAt: started.Add(time.Minute), Result: "skipped", ExitCode: 75},
+	} {
+		data, _ := json.Marshal(run)
+		if _, err := db.Append(store.Event{Time: run.StartedAt, Repo: "nas", Kind: store.KindRun, Run: data}); err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+	}
+	last, ran := service.LastRuns(db, "nas")
+	if last == nil || last.Result != "skipped" || ran == nil || ran.Result != "failed" {
+		t.Fatalf("LastRuns = %+v, %+v", last, ran)
+	}
+	st := service.RepoStatus{State: service.StateOK}
+	service.ApplyLastRun(&st, last, ran)
+	if st.State != service.StateFailed || st.LastRun.Result != "skipped" || !strings.Contains(st.Failure, "unable to open") {
+		t.Errorf("after failed then skipped: %s %q, last run %+v", st.State, st.Failure, st.LastRun)
+	}
+	if last, ran := service.LastRuns(db, "other"); last != nil || ran != nil {
+		t.Errorf("a repo without runs: %+v %+v", last, ran)
 	}
 }

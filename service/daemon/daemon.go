@@ -312,9 +312,8 @@ func (d *Daemon) check(ctx context.Context, r *config.Repo) service.RepoStatus {
 		}
 		st = checker.Check(ctx, r)
 	}
-	if last := service.LastRun(d.store, r.Name); last != nil {
-		service.ApplyLastRun(&st, last)
-	}
+	last, ran := service.LastRuns(d.store, r.Name)
+	service.ApplyLastRun(&st, last, ran)
 	d.update(r.Name, st)
 	return st
 }
