@@ -96,6 +96,16 @@ func TestTrayUnlocksWithOneClick(t *testing.T) {
 	waitFor(t, 30*time.Second, "the tray's unlock removes the lock file", func() bool { return !repo.hasLock() })
 	menu.WaitLabel(t, "nas — ok", 30*time.Second)
 	waitFor(t, 5*time.Second, "every tray refresh titles the item lockwatch", func() bool { return item.Title(t) == "lockwatch" })
+	waitFor(t, 10*time.Second, "Unlock stale locks is disabled with nothing stale", func() bool {
+		layout := menu.Layout(t)
+		for i, it := range layout.Children {
+			if strings.HasPrefix(it.Label, "nas — ok") && i+1 < len(layout.Children) {
+				next := layout.Children[i+1]
+				return next.Label == "Unlock stale locks" && !next.Enabled
+			}
+		}
+		return false
+	})
 
 	st, err := store.Open(daemon.StorePath(stateDir))
 	if err != nil {

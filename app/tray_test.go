@@ -1,0 +1,124 @@
+package app
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/config"
+)
+
+// recorder records which tray action ran, and with which repository.
+type recorder struct{ calls []string }
+
+func (r *recorder) actions() Actions {
+	rec := func(what string) func() { return func() { r.calls = append(r.calls, what) } }
+	repo := func(what string) func(string) {
+		return func(name string) { r.calls = append(r.calls, what+" "+name) }
+	}
+	return Actions{
+		Unlock: repo("unlock"), Check: repo("check"), Details: repo("details"),
+		SetAutoUnlock: func(name string, level config.AutoUnlock) {
+			r.calls = append(r.calls, "auto-unlock "+name+" "+string(level))
+		},
+		CheckAll: rec("check all"), Open: rec("open"), Settings: rec("settings"),
+		ToggleLogin: rec("login"), Quit: rec("quit"),
+	}
+}
+
+// section returns the items of the repository whose header starts with name.
+func section(t *testing.T, items []*fyne.MenuItem, name string) []*fyne.MenuItem {
+	t.Helper()
+	for i, it := range items {
+		if strings.HasPrefix(it.Label, name+" — ") {
+			end := i + 1
+			for end < len(items) && !items[end].IsSeparator {
+				end++
+			}
+			return items[i:end]
+		}
+	}
+	t.Fatalf("no section for %s", name)
+	return nil
+}
+
+func menuLabels(items []*fyne.MenuItem) string {
+	var l []string
+	for _, it := range items {
+		if it.IsSeparator {
+			l = append(l, "---")
+			continue
+		}
+		l = append(l, it.Label)
+	}
+	return strings.Join(l, " | ")
+}
+
+func TestTrayMenu(t *testing.T) {
+	var rec recorder
+	items := TrayMenu(sampleStatus(), true, "", rec.actions())
+
+	nas := section(t, items, "nas")
+	if got, want := menuLabels(nas[1:]), "Unlock stale locks | Check now | Auto-unlock | Details…"; got != want {
+		t.Errorf("nas section %q, want %q", got, want)
+	}
+	if !strings.HasPrefix(nas[0].Label, "nas — stale lock (3h, PID 69387 on mbp") {
+		t.Errorf("nas header %q", nas[0].Label)
+	}
+	if nas[1].Disabled || nas[3].Checked {
+		t.Errorf("nas: unlock disabled %v, auto-unlock checked %v", nas[1].Disabled, nas[3].Checked)
+	}
+	usb := section(t, items, "usb")
+	if !usb[1].Disabled {
+		t.Error("Unlock stale locks is enabled on a repo without stale locks")
+	}
+	if !usb[3].Checked {
+		t.Error("usb's auto-unlock is stale, but the item is not checked")
+	}
+	// The level submenu marks usb's level, and choosing one says which.
+	var checked []string
+	for _, l := range usb[3].ChildMenu.Items {
+		if l.Checked {
+			checked = append(checked, l.Label)
+		}
+	}
+	if len(checked) != 1 || checked[0] != "Stale locks (orphaned, expired)" {
+		t.Errorf("usb's levels checked: %v", checked)
+	}
+	usb[3].ChildMenu.Items[2].Action()
+	nas[1].Action()
+	nas[2].Action()
+	nas[4].Action()
+	nas[0].Action()
+
+	tail := items[len(items)-6:]
+	if got, want := menuLabels(tail), "Check all now | Open lockwatch | Settings… | Start at login | --- | Quit"; got != want {
+		t.Errorf("app items %q, want %q", got, want)
+	}
+	if !tail[3].Checked || !tail[5].IsQuit {
+		t.Errorf("Start at login checked %v, Quit IsQuit %v", tail[3].Checked, tail[5].IsQuit)
+	}
+	for _, it := range tail {
+		if it.Action != nil {
+			it.Action()
+		}
+	}
+	want := "auto-unlock usb unrefreshed, unlock nas, check nas, details nas, details nas, check all, open, settings, login, quit"
+	if got := strings.Join(rec.calls, ", "); got != want {
+		t.Errorf("actions ran:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// The checks run inside the app: the menu says so first.
+func TestTrayMenuNoteAndNoRepos(t *testing.T) {
+	var rec recorder
+	items := TrayMenu(service.Status{}, false, "Checks run inside this app", rec.actions())
+	if got, want := menuLabels(items), "Checks run inside this app | --- | No repositories yet — add one in Settings | --- | Check all now | Open lockwatch | Settings… | Start at login | --- | Quit"; got != want {
+		t.Errorf("menu %q, want %q", got, want)
+	}
+	if !items[0].Disabled || !items[2].Disabled || items[7].Checked {
+		t.Error("the note and the no-repos line must be disabled, Start at login unchecked")
+	}
+}
