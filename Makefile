@@ -48,7 +48,7 @@ package: deps
 # end-to-end tests (needs root for nothing; see app_tray_integration_test.go).
 screenshots: deps
 	mkdir -p docs
-	LOCKWATCH_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run 'TestNotificationClickOpensTheRepo|TestTraySettingsOpensTheSettingsWindow' .
+	LOCKWATCH_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run 'TestScreenshots' .
 
 # The app on your config when LOCKWATCH_CONFIG names one, else on the demo
 # repository (a real orphaned lock made by `lockwatch demo`). The check is

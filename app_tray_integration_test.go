@@ -14,6 +14,7 @@ import (
 
 	"github.com/lockwatch/lockwatch/app/traytest"
 	"github.com/lockwatch/lockwatch/service/daemon"
+	"github.com/lockwatch/lockwatch/service/demo"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
 	"github.com/lockwatch/lockwatch/service/store"
 )
@@ -155,10 +156,6 @@ func TestNotificationClickOpensTheRepo(t *testing.T) {
 	}
 	notes.Invoke(t, n.ID, "default")
 	waitFor(t, 15*time.Second, "the main window opens on nas", func() bool { return windowTitled(t, s, "lockwatch — nas") })
-	if dir := os.Getenv("LOCKWATCH_SCREENSHOTS"); dir != "" {
-		time.Sleep(time.Second)
-		s.Screenshot(t, filepath.Join(dir, "main-window.png"))
-	}
 	_ = p
 }
 
@@ -195,10 +192,68 @@ func TestTraySettingsOpensTheSettingsWindow(t *testing.T) {
 	menu.WaitLabel(t, "nas — ", 60*time.Second)
 	menu.ClickLabel(t, "Settings…")
 	waitFor(t, 15*time.Second, "the settings window opens", func() bool { return windowTitled(t, s, "lockwatch settings") })
-	if dir := os.Getenv("LOCKWATCH_SCREENSHOTS"); dir != "" {
-		time.Sleep(2 * time.Second)
-		s.Screenshot(t, filepath.Join(dir, "settings.png"))
+}
+
+// TestScreenshots saves the README's pictures (make screenshots): the app on
+// three real repositories — nas with a real orphaned lock next to a running
+// backup, usb backed up through `lockwatch run`, offsite without a recent
+// snapshot — then its main window and its settings.
+func TestScreenshots(t *testing.T) {
+	dir := os.Getenv("LOCKWATCH_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set LOCKWATCH_SCREENSHOTS=DIR (make screenshots) to save the README's pictures")
 	}
+	s := traytest.Start(t)
+	w := s.StartWatcher(t)
+	ctx := context.Background()
+	// Short paths read better in the settings picture than t.TempDir's.
+	base, err := os.MkdirTemp("", "backups-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	repos := map[string]*demo.Repo{}
+	for _, name := range []string{"nas", "usb", "offsite"} {
+		r, err := demo.Init(ctx, demotest.Restic(t), filepath.Join(base, name), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		repos[name] = r
+	}
+	demotest.Orphan(t, repos["nas"])
+	demotest.Hold(t, repos["nas"], demo.Options{})
+	cfgPath := writeConfig(t, fmt.Sprintf("[defaults]\nrestic = %q\ncheck_interval = \"15m\"\n", demotest.Restic(t))+
+		repoTOML("nas", repos["nas"], "")+
+		repoTOML("usb", repos["usb"], "auto_unlock = \"stale\"\nmax_snapshot_age = \"26h\"\n")+
+		repoTOML("offsite", repos["offsite"], "max_snapshot_age = \"26h\"\n"))
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, "run"), 0o700)
+	env := append(append([]string{}, s.Env...), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_STATE_HOME="+filepath.Join(home, "state"), "XDG_RUNTIME_DIR="+filepath.Join(home, "run"), "LANG=en_US.UTF-8")
+	backup := exec.Command(lockwatchGUI(t), "--config", cfgPath, "run", "usb", "--", demotest.Restic(t), "backup", "--stdin", "--stdin-filename", "notes.txt")
+	backup.Env = env
+	backup.Stdin = strings.NewReader("lockwatch screenshot\n")
+	if out, err := backup.CombinedOutput(); err != nil {
+		t.Fatalf("lockwatch run usb: %v\n%s", err, out)
+	}
+
+	app := exec.Command(lockwatchGUI(t), "--config", cfgPath)
+	app.Env = env
+	p := s.StartProcess(t, app)
+	menu := w.WaitItem(t, 30*time.Second).Menu(t)
+	menu.WaitLabel(t, "offsite — failed", 60*time.Second)
+	menu.WaitLabel(t, "nas — stale lock", 60*time.Second)
+	menu.ClickLabel(t, "Open lockwatch")
+	waitFor(t, 15*time.Second, "the main window opens", func() bool { return windowTitled(t, s, "lockwatch — nas") })
+	time.Sleep(2 * time.Second) // the history loads, the window settles
+	s.ScreenshotWindow(t, "lockwatch — nas", filepath.Join(dir, "main-window.png"))
+
+	menu.ClickLabel(t, "Settings…")
+	waitFor(t, 15*time.Second, "the settings window opens", func() bool { return windowTitled(t, s, "lockwatch settings") })
+	time.Sleep(2 * time.Second)
+	s.ScreenshotWindow(t, "lockwatch settings", filepath.Join(dir, "settings.png"))
+	menu.ClickLabel(t, "Quit")
+	p.WaitExit(t, 10*time.Second)
 }
 
 // What a click on a Windows toast does: a second start with the link, the

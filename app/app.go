@@ -78,7 +78,7 @@ func Run(opts Options) error {
 	ui.view = NewMainView()
 	ui.main = a.NewWindow("lockwatch")
 	ui.main.SetContent(ui.view.Content())
-	ui.main.Resize(fyne.NewSize(1100, 560))
+	ui.main.Resize(fyne.NewSize(1280, 640))
 	ui.view.Window = ui.main
 	ui.view.OnCheck = ui.check
 	ui.view.OnUnlock = ui.unlock

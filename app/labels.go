@@ -9,17 +9,21 @@ import (
 
 // RepoLabel is a repository's name and its state in words, e.g.
 // "nas — stale lock (3h, PID 69387 on mbp)".
-func RepoLabel(r service.RepoStatus) string {
+func RepoLabel(r service.RepoStatus) string { return r.Name + " — " + StateWords(r) }
+
+// StateWords is a repository's state in words, e.g.
+// "stale lock (3h, PID 69387 on mbp)".
+func StateWords(r service.RepoStatus) string {
 	switch r.State {
 	case service.StateError:
-		return r.Name + " — cannot check: " + r.Error
+		return "cannot check: " + r.Error
 	case service.StateFailed:
-		return r.Name + " — failed: " + r.Failure
+		return "failed: " + r.Failure
 	case service.StateOK:
-		return r.Name + " — ok, no locks"
+		return "ok, no locks"
 	}
 	if len(r.Locks) == 0 {
-		return r.Name + " — " + string(r.State)
+		return string(r.State)
 	}
 	var worst *service.LockStatus
 	for i := range r.Locks {
@@ -31,10 +35,10 @@ func RepoLabel(r service.RepoStatus) string {
 	}
 	if worst == nil {
 		l := r.Locks[0]
-		return fmt.Sprintf("%s — in use (PID %d on %s)", r.Name, l.PID, l.Hostname)
+		return fmt.Sprintf("in use (PID %d on %s)", l.PID, l.Hostname)
 	}
 	if worst.Verdict == lock.Invalid {
-		return fmt.Sprintf("%s — invalid lock file %s", r.Name, worst.ShortID())
+		return "invalid lock file " + worst.ShortID()
 	}
-	return fmt.Sprintf("%s — stale lock (%s, PID %d on %s)", r.Name, age(*worst), worst.PID, worst.Hostname)
+	return fmt.Sprintf("stale lock (%s, PID %d on %s)", age(*worst), worst.PID, worst.Hostname)
 }

@@ -7,8 +7,10 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/lockwatch/lockwatch/icons"
 	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/store"
@@ -31,8 +33,10 @@ type MainView struct {
 	banner    *widget.Label
 	repos     *widget.List
 	title     *widget.Label
+	state     *widget.Label
 	checked   *widget.Label
 	locks     *widget.Table
+	lockInfo  *widget.Label // the selected lock's verdict and whole reason
 	hist      *widget.List
 	checkBtn  *widget.Button
 	unlockBtn *widget.Button
@@ -44,7 +48,7 @@ type MainView struct {
 var lockColumns = []struct {
 	title string
 	width float32
-}{{"ID", 90}, {"Kind", 85}, {"Host", 110}, {"User", 80}, {"PID", 70}, {"Age", 60}, {"Verdict", 90}, {"Reason", 520}}
+}{{"ID", 90}, {"Kind", 90}, {"Host", 90}, {"User", 70}, {"PID", 70}, {"Age", 55}, {"Verdict", 100}, {"Reason", 360}}
 
 // NewMainView builds the main window's content.
 func NewMainView() *MainView {
@@ -55,13 +59,19 @@ func NewMainView() *MainView {
 	v.repos = widget.NewList(
 		func() int { return len(v.st.Repos) },
 		func() fyne.CanvasObject {
-			return container.NewVBox(widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), widget.NewLabel(""))
+			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			name.Truncation = fyne.TextTruncateEllipsis
+			checked := widget.NewLabel("")
+			checked.Truncation = fyne.TextTruncateEllipsis
+			return container.NewBorder(nil, nil, container.NewCenter(widget.NewIcon(nil)), nil, container.NewVBox(name, checked))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			r := v.st.Repos[i]
-			box := o.(*fyne.Container)
-			box.Objects[0].(*widget.Label).SetText(RepoLabel(r))
-			box.Objects[1].(*widget.Label).SetText(CheckedLine(r))
+			row := o.(*fyne.Container)
+			text := row.Objects[0].(*fyne.Container)
+			text.Objects[0].(*widget.Label).SetText(RepoLabel(r))
+			text.Objects[1].(*widget.Label).SetText(CheckedLine(r))
+			row.Objects[1].(*fyne.Container).Objects[0].(*widget.Icon).SetResource(stateIcon(r.State))
 		})
 	v.repos.OnSelected = func(i widget.ListItemID) {
 		if i < len(v.st.Repos) && v.st.Repos[i].Name != v.selected {
@@ -69,19 +79,40 @@ func NewMainView() *MainView {
 		}
 	}
 	v.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	v.title.Wrapping = fyne.TextWrapWord
+	v.title.SizeName = theme.SizeNameSubHeadingText
+	v.state = widget.NewLabel("")
+	v.state.Wrapping = fyne.TextWrapWord
 	v.checked = widget.NewLabel("")
+	v.checked.Wrapping = fyne.TextWrapWord
 	v.locks = widget.NewTable(
-		func() (int, int) { return len(v.current().Locks) + 1, len(lockColumns) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func() (int, int) { return len(v.current().Locks), len(lockColumns) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
 		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(v.cell(id.Row, id.Col)) })
+	// The header row stays put while the locks scroll.
+	v.locks.ShowHeaderRow = true
+	v.locks.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	v.locks.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Col >= 0 && id.Col < len(lockColumns) {
+			o.(*widget.Label).SetText(lockColumns[id.Col].title)
+		}
+	}
 	for i, c := range lockColumns {
 		v.locks.SetColumnWidth(i, c.width)
 	}
 	v.locks.OnSelected = func(id widget.TableCellID) {
-		v.lock = id.Row - 1
+		v.lock = id.Row
 		v.refreshButtons()
+		v.refreshLockInfo()
 	}
+	// A reason is often longer than its column: the selected one is shown whole.
+	v.lockInfo = widget.NewLabel("")
+	v.lockInfo.Wrapping = fyne.TextWrapWord
 	v.hist = widget.NewList(
 		func() int { return len(v.history) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
@@ -96,9 +127,9 @@ func NewMainView() *MainView {
 	v.allBtn = widget.NewButton("Remove all locks…", v.confirmRemoveAll)
 	buttons := container.NewHBox(v.checkBtn, v.unlockBtn, v.oneBtn, v.allBtn)
 	details := container.NewBorder(
-		container.NewVBox(v.title, v.checked, buttons),
+		container.NewVBox(v.title, v.state, v.checked, buttons),
 		nil, nil, nil,
-		container.NewVSplit(v.locks, container.NewBorder(widget.NewLabelWithStyle("History", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, v.hist)))
+		container.NewVSplit(container.NewBorder(nil, v.lockInfo, nil, nil, v.locks), container.NewBorder(widget.NewLabelWithStyle("History", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, v.hist)))
 	split := container.NewHSplit(v.repos, details)
 	split.Offset = 0.28
 	v.root = container.NewBorder(v.banner, nil, nil, nil, split)
@@ -138,6 +169,7 @@ func (v *MainView) Show(st service.Status) {
 // Select shows one repository's details.
 func (v *MainView) Select(repo string) {
 	v.selected, v.lock, v.history = repo, -1, nil
+	v.locks.UnselectAll()
 	if v.Window != nil {
 		// The title names the repository shown, for people and for tests.
 		v.Window.SetTitle("lockwatch — " + repo)
@@ -175,16 +207,30 @@ func (v *MainView) refreshDetails() {
 	r := v.current()
 	if r.Name == "" {
 		v.title.SetText("No repository selected")
+		v.state.SetText("Add one in Settings…")
 		v.checked.SetText("")
 	} else {
-		v.title.SetText(RepoLabel(r))
+		v.title.SetText(r.Name)
+		v.state.SetText(StateWords(r))
 		v.checked.SetText(CheckedLine(r))
 	}
 	if v.lock >= len(r.Locks) {
 		v.lock = -1
+		v.locks.UnselectAll()
 	}
 	v.locks.Refresh()
 	v.refreshButtons()
+	v.refreshLockInfo()
+}
+
+func (v *MainView) refreshLockInfo() {
+	locks := v.current().Locks
+	if v.lock < 0 || v.lock >= len(locks) {
+		v.lockInfo.SetText("Select a lock to see why it was judged so.")
+		return
+	}
+	l := locks[v.lock]
+	v.lockInfo.SetText(fmt.Sprintf("%s is %s: %s", l.ShortID(), l.Verdict, l.Reason))
 }
 
 func (v *MainView) refreshButtons() {
@@ -202,16 +248,13 @@ func (v *MainView) refreshButtons() {
 	enable(v.allBtn, len(r.Locks) > 0)
 }
 
-// cell is the text of the locks table at row (0 is the header), col.
+// cell is the text of the locks table at row (the lock's index), col.
 func (v *MainView) cell(row, col int) string {
-	if row == 0 {
-		return lockColumns[col].title
-	}
 	locks := v.current().Locks
-	if row-1 >= len(locks) {
+	if row < 0 || row >= len(locks) {
 		return ""
 	}
-	l := locks[row-1]
+	l := locks[row]
 	switch col {
 	case 0:
 		return l.ShortID()
@@ -287,6 +330,8 @@ func HistoryLine(e store.Event) string {
 			id = fmt.Sprintf("%.8s (PID %d on %s)", e.Lock.ID, e.Lock.PID, e.Lock.Hostname)
 		}
 		return fmt.Sprintf("%s  removed %s, %s — by %s: %s", when, id, e.Verdict, who, e.Reason)
+	case store.KindRun:
+		return fmt.Sprintf("%s  run %s", when, runSummary(e))
 	case store.KindState:
 		from := e.From
 		if from == "" {
@@ -295,4 +340,17 @@ func HistoryLine(e store.Event) string {
 		return fmt.Sprintf("%s  %s → %s: %s", when, from, e.To, e.Detail)
 	}
 	return fmt.Sprintf("%s  %s %s", when, e.Kind, e.Detail)
+}
+
+// stateIcons are the list's state icons, made once.
+var stateIcons = map[icons.Status]fyne.Resource{}
+
+func stateIcon(s service.State) fyne.Resource {
+	st := StateIcon(s)
+	if r, ok := stateIcons[st]; ok {
+		return r
+	}
+	r := fyne.NewStaticResource("state-"+string(st)+".png", icons.PNG(st))
+	stateIcons[st] = r
+	return r
 }

@@ -13,8 +13,11 @@ import (
 // functions here turn it into what people read, and have no UI of their own.
 
 // TrayIcon is the icon for the worst state of all repositories.
-func TrayIcon(st service.Status) icons.Status {
-	switch st.Worst() {
+func TrayIcon(st service.Status) icons.Status { return StateIcon(st.Worst()) }
+
+// StateIcon is the icon of one state.
+func StateIcon(s service.State) icons.Status {
+	switch s {
 	case service.StateBusy:
 		return icons.Busy
 	case service.StateStale:

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lockwatch/lockwatch/platform/autostart"
@@ -215,7 +216,7 @@ func NewSettingsView(sb api.SettingsBackend) *SettingsView {
 	v.login = widget.NewCheck("Start at login", func(on bool) { v.setLogin(on) })
 
 	right := container.NewVScroll(container.NewVBox(v.title, v.form, v.errs[""],
-		container.NewHBox(v.saveBtn, v.testBtn), v.result))
+		container.NewHBox(layout.NewSpacer(), v.testBtn, v.saveBtn), v.result))
 	left := container.NewBorder(nil, container.NewGridWithColumns(2, v.addBtn, v.removeBtn), nil, nil, v.list)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.25

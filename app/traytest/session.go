@@ -205,6 +205,30 @@ func (s *Session) Connect(t testing.TB) *dbus.Conn {
 // test if neither is installed.
 func (s *Session) Screenshot(t testing.TB, path string) {
 	t.Helper()
+	s.screenshot(t, "root", path)
+}
+
+// ScreenshotWindow saves the top-level window with this title as a PNG
+// file at path, as Screenshot does the screen.
+func (s *Session) ScreenshotWindow(t testing.TB, title, path string) {
+	t.Helper()
+	cmd := exec.Command("xwininfo", "-display", s.Display, "-name", title)
+	cmd.Env = s.Env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("traytest: no window titled %q (xwininfo: %v)", title, err)
+	}
+	// "xwininfo: Window id: 0x600007 "title""
+	_, rest, ok := strings.Cut(string(out), "Window id: ")
+	id, _, _ := strings.Cut(rest, " ")
+	if !ok || !strings.HasPrefix(id, "0x") {
+		t.Fatalf("traytest: xwininfo said %q", out)
+	}
+	s.screenshot(t, id, path)
+}
+
+func (s *Session) screenshot(t testing.TB, window, path string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -212,10 +236,14 @@ func (s *Session) Screenshot(t testing.TB, path string) {
 	}
 	var cmd *exec.Cmd
 	if imp, err := exec.LookPath("import"); err == nil {
-		cmd = exec.CommandContext(ctx, imp, "-display", s.Display, "-window", "root", "png:"+path)
+		cmd = exec.CommandContext(ctx, imp, "-display", s.Display, "-window", window, "png:"+path)
 	} else if _, err := exec.LookPath("xwd"); err == nil {
 		if _, err := exec.LookPath("convert"); err == nil {
-			cmd = exec.CommandContext(ctx, "sh", "-c", `xwd -root -silent -display "$1" | convert xwd:- "png:$2"`, "sh", s.Display, path)
+			target := "-root"
+			if window != "root" {
+				target = "-id " + window
+			}
+			cmd = exec.CommandContext(ctx, "sh", "-c", `xwd $3 -silent -display "$1" | convert xwd:- "png:$2"`, "sh", s.Display, path, target)
 		}
 	}
 	if cmd == nil {
