@@ -138,6 +138,6 @@ func serviceLogger(stderr io.Writer, stateDir string) *slog.Logger {
 		return slog.New(slog.NewTextHandler(stderr, nil))
 	}
 	return slog.New(slog.NewTextHandler(&lumberjack.Logger{
-		Filename: filepath.Join(stateDir, "service.log"), MaxSize: 5, MaxBackups: 3,
+		Filename: install.LogFile(stateDir), MaxSize: 5, MaxBackups: 3,
 	}, nil))
 }

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lockwatch/lockwatch/platform/atomicfile"
 )
 
 // Repo is a restic repository made for a demo or a test.
@@ -66,7 +68,7 @@ func writePassword(path string) error {
 	if _, err := rand.Read(secret); err != nil {
 		return err
 	}
-	return os.WriteFile(path, []byte(hex.EncodeToString(secret)+"\n"), 0o600)
+	return atomicfile.Write(path, []byte(hex.EncodeToString(secret)+"\n"), 0o600)
 }
 
 // Environ is what restic needs to open the repository.

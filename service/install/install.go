@@ -217,3 +217,12 @@ func tildify(path string) string {
 	}
 	return path
 }
+
+// LogFile is the rotated log of a service that the OS runs: in the state
+// dir, except on macOS, where Console.app looks in ~/Library/Logs/lockwatch.
+func LogFile(stateDir string) string {
+	if dir := osLogDir(); dir != "" {
+		return filepath.Join(dir, "service.log")
+	}
+	return filepath.Join(stateDir, "service.log")
+}

@@ -1,6 +1,7 @@
 package install
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,12 +28,23 @@ func plistPath() (string, error) {
 	return filepath.Join(home, "Library", "LaunchAgents", launchdLabel+".plist"), nil
 }
 
-func logPath() (string, error) {
+// osLogDir is where Console.app finds the service's log.
+func osLogDir() string {
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("locating the home directory: %w", err)
+		return ""
 	}
-	return filepath.Join(home, "Library", "Logs", "lockwatch", "service.log"), nil
+	return filepath.Join(home, "Library", "Logs", "lockwatch")
+}
+
+// logPath takes what the service writes to stdout and stderr outside its
+// log (a panic, say); the log itself, LogFile, rotates beside it.
+func logPath() (string, error) {
+	dir := osLogDir()
+	if dir == "" {
+		return "", errors.New("locating the home directory for ~/Library/Logs")
+	}
+	return filepath.Join(dir, "stderr.log"), nil
 }
 
 // domain is the per-user GUI launchd domain; target the agent in it.
@@ -106,7 +118,7 @@ func install(o Options) (string, error) {
 	if err := load(plist); err != nil {
 		return "", fmt.Errorf("wrote %s, but %w", plist, err)
 	}
-	return fmt.Sprintf("installed LaunchAgent %s (loaded, started now, starts at login; log %s)", tildify(plist), tildify(log)), nil
+	return fmt.Sprintf("installed LaunchAgent %s (loaded, started now, starts at login; logs in %s)", tildify(plist), tildify(filepath.Dir(log))), nil
 }
 
 func uninstall() (string, error) {

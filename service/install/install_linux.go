@@ -398,3 +398,6 @@ func joinInts(ns []int) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// osLogDir is "": the service logs under the state dir.
+func osLogDir() string { return "" }

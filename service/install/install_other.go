@@ -19,3 +19,6 @@ func uninstall() (string, error)      { return "", fmt.Errorf("%w (%w)", ErrNotI
 func start() error                    { return errUnsupported }
 func stop() error                     { return errUnsupported }
 func status() (string, error)         { return "not installed (not supported on " + runtime.GOOS + ")", nil }
+
+// osLogDir is "": the service logs under the state dir.
+func osLogDir() string { return "" }

@@ -403,7 +403,7 @@ func (n plistNode) dict(t *testing.T) map[string]plistNode {
 
 func TestLaunchdPlist(t *testing.T) {
 	o := Options{Executable: "/Applications/Lock & Watch.app/Contents/MacOS/lockwatch", ConfigPath: "/Users/me/<cfg>.toml"}
-	log := "/Users/me/Library/Logs/lockwatch/service.log"
+	log := "/Users/me/Library/Logs/lockwatch/stderr.log"
 	text := launchdPlist(o, log)
 	t.Logf("plist:\n%s", text)
 
@@ -455,5 +455,12 @@ func TestDesktopExecRoundTrip(t *testing.T) {
 	}
 	if got := desktopExec([]string{"/opt/lock watch/lockwatch", "service", "run"}); got != `"/opt/lock watch/lockwatch" service run` {
 		t.Errorf("desktopExec = %s", got)
+	}
+}
+
+// On Linux the service's log rotates in the state dir (macOS: ~/Library/Logs).
+func TestLogFile(t *testing.T) {
+	if got, want := LogFile("/state"), filepath.Join("/state", "service.log"); got != want {
+		t.Errorf("LogFile = %q, want %q", got, want)
 	}
 }

@@ -325,3 +325,6 @@ func status() (string, error) {
 	}
 	return strings.Join(parts, "; "), nil
 }
+
+// osLogDir is "": the service logs under the state dir.
+func osLogDir() string { return "" }
