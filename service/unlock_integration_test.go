@@ -17,6 +17,7 @@ import (
 	"github.com/lockwatch/lockwatch/service/demo"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
 	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/store"
 )
 
 // These tests use the real restic, real repositories and real processes:
@@ -346,5 +347,52 @@ func TestUnlockReportsOnlyWhatItRemoved(t *testing.T) {
 	}
 	if len(res.Removed) != 1 || res.Removed[0].ID != dead.LockID || len(res.Kept) != 0 {
 		t.Errorf("removed %+v, kept %+v; want only the orphaned %s removed", res.Removed, res.Kept, dead.LockID[:8])
+	}
+}
+
+// A live restic on another host rewrites its lock under a new ID every 5
+// minutes; a new ID starts the watch over, so such a lock never becomes
+// unrefreshed. Only an ID left unchanged for longer than unrefreshed_after
+// does. The clock is the checker's, moved on by the test; the locks, their
+// rewrite (a new lock, the old one removed by its restic) and the store
+// that remembers first sightings are real.
+func TestRewrittenLockIsNeverUnrefreshed(t *testing.T) {
+	demotest.RequireRoot(t, "run restic under another host name (unshare --uts)")
+	repo := demotest.LocalRepo(t)
+	first := demotest.Hold(t, repo, demo.Options{Hostname: "otherbox"})
+	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := checkerWith(t, config.ReaderNative, repo)
+	c.Config.Defaults.UnrefreshedAfter.Duration = 8 * time.Minute
+	c.Observe = db.Observe
+	t0 := time.Now()
+	at := func(d time.Duration, id string) service.LockStatus {
+		t.Helper()
+		c.Now = func() time.Time { return t0.Add(d) }
+		return findLock(t, check(t, c, "r0"), id)
+	}
+
+	if l := at(0, first.LockID); l.Verdict != lock.Fresh {
+		t.Fatalf("at 0: %s: %s", l.Verdict, l.Reason)
+	}
+	// 6 minutes on, "restic" has refreshed: a new lock, the old one gone.
+	second := demotest.Hold(t, repo, demo.Options{Hostname: "otherbox"})
+	if err := first.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if l := at(6*time.Minute, second.LockID); l.Verdict != lock.Fresh {
+		t.Errorf("a rewritten lock at 6m: %s: %s", l.Verdict, l.Reason)
+	}
+	// 12 minutes after the start, 6 after its first sighting: still fresh,
+	// although the repository has had "a" lock for longer than 8m.
+	if l := at(12*time.Minute, second.LockID); l.Verdict != lock.Fresh {
+		t.Errorf("at 12m, watched 6m: %s: %s", l.Verdict, l.Reason)
+	}
+	// Unchanged for 9m > 8m: that restic stopped refreshing.
+	l := at(15*time.Minute, second.LockID)
+	if l.Verdict != lock.Unrefreshed || !strings.Contains(l.Reason, "lock unchanged for 9m") {
+		t.Errorf("unchanged for 9m: %s: %s", l.Verdict, l.Reason)
 	}
 }
