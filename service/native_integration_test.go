@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -68,5 +69,55 @@ func TestNativeReaderOverRESTRemovesExactly(t *testing.T) {
 	// A single live lock can be removed with --force over REST now.
 	if _, err := unlock(t, c, "r0", service.UnlockOptions{IDs: []string{live.LockID}, Force: true}); err != nil || hasFile(repo, live.LockID) {
 		t.Fatalf("forced single removal over REST: %v", err)
+	}
+}
+
+// checkerWithEnv is checkerWith for repositories that need their backend
+// environment (S3 keys, the HOME with the ssh config) in the config.
+func checkerWithEnv(t *testing.T, r *demo.Repo) *service.Checker {
+	t.Helper()
+	var env []string
+	for _, kv := range r.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		env = append(env, fmt.Sprintf("%s = %q", k, v))
+	}
+	text := fmt.Sprintf("[defaults]\nrestic = %q\ntimeout = \"60s\"\n[[repo]]\nname = \"r0\"\nrepository = %q\npassword_file = %q\nenv = { %s }\n",
+		demotest.Restic(t), r.Location, r.PasswordFile, strings.Join(env, ", "))
+	cfg, err := config.Parse(filepath.Join(t.TempDir(), "config.toml"), []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return service.NewChecker(cfg)
+}
+
+// On sftp and S3 too, lockwatch deletes exactly the stale lock itself (no
+// restic unlock): restic then lists only the live one.
+func TestNativeReaderRemovesExactlyOverSFTPAndS3(t *testing.T) {
+	for name, make := range map[string]func(testing.TB) *demo.Repo{"sftp": demotest.SFTPRepo, "s3": demotest.S3Repo} {
+		t.Run(name, func(t *testing.T) {
+			repo := make(t)
+			dead := demotest.OrphanS3(t, repo)
+			live := demotest.HoldS3(t, repo, demo.Options{})
+			c := checkerWithEnv(t, repo)
+			st := check(t, c, "r0")
+			if st.Reader != "native" {
+				t.Fatalf("reader %q, want native", st.Reader)
+			}
+			if l := findLock(t, st, dead.LockID); l.Verdict != lock.Orphaned {
+				t.Errorf("dead owner: %s %s", l.Verdict, l.Reason)
+			}
+			res, err := unlock(t, c, "r0", service.UnlockOptions{})
+			if err != nil || res.Method != "deleted lock files" || len(res.Removed) != 1 || res.Removed[0].ID != dead.LockID {
+				t.Fatalf("unlock: %+v, %v", res, err)
+			}
+			if got := demotest.ResticLocks(t, repo); len(got) != 1 || got[0] != live.LockID {
+				t.Errorf("restic lists %v after the unlock, want only the live %s", got, live.LockID[:8])
+			}
+			// And one named lock, forced.
+			res, err = unlock(t, c, "r0", service.UnlockOptions{IDs: []string{live.LockID[:12]}, Force: true})
+			if err != nil || len(res.Removed) != 1 || len(demotest.ResticLocks(t, repo)) != 0 {
+				t.Fatalf("forced removal of %s: %+v, %v", live.LockID[:8], res, err)
+			}
+		})
 	}
 }

@@ -122,6 +122,9 @@ func SFTPRepo(t testing.TB) *demo.Repo {
 	cmd := exec.Command(sshd, "-f", cfg, "-D", "-e")
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
+	// Sessions inherit the log pipe; one serving a killed restic's ssh can
+	// outlive the listener, and Wait must not wait for it.
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -249,6 +252,8 @@ func HoldS3(t testing.TB, r *demo.Repo, opt demo.Options) *S3Holder {
 	}
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
+	// A killed restic's ssh child (sftp backend) may keep stderr open.
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
