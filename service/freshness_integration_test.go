@@ -17,10 +17,12 @@ import (
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
-// snapshot makes a real snapshot with restic, from host at time when.
-func snapshot(t *testing.T, r *demo.Repo, host string, when time.Time) {
+// snapshot makes a real snapshot with restic, from host at time when;
+// extra adds backup flags (--tag, --stdin-filename for another path).
+func snapshot(t *testing.T, r *demo.Repo, host string, when time.Time, extra ...string) {
 	t.Helper()
-	cmd := r.Command(context.Background(), "backup", "--stdin", "--stdin-filename", "f.txt", "--host", host, "--time", when.Format("2006-01-02 15:04:05"))
+	args := append([]string{"backup", "--stdin", "--stdin-filename", "f.txt", "--host", host, "--time", when.Format("2006-01-02 15:04:05")}, extra...)
+	cmd := r.Command(context.Background(), args...)
 	cmd.Stdin = strings.NewReader("data\n")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("restic backup: %v\n%s", err, out)
@@ -48,6 +50,37 @@ func TestSnapshotFreshness(t *testing.T) {
 			readerUnderTest = reader
 			defer func() { readerUnderTest = config.ReaderAuto }()
 			testSnapshotFreshness(t)
+		})
+	}
+}
+
+func TestSnapshotTagsAndPaths(t *testing.T) {
+	for _, reader := range []string{config.ReaderNative, config.ReaderRestic} {
+		t.Run(reader, func(t *testing.T) {
+			readerUnderTest = reader
+			defer func() { readerUnderTest = config.ReaderAuto }()
+			repo := demotest.LocalRepo(t)
+			snapshot(t, repo, "mbp", time.Now().Add(-31*time.Hour), "--tag", "daily", "--stdin-filename", "home.txt")
+			snapshot(t, repo, "mbp", time.Now().Add(-time.Hour), "--tag", "weekly", "--stdin-filename", "etc.txt")
+			for _, c := range []struct {
+				extra, failure string
+			}{
+				{"snapshot_tags = [\"daily\"]", "no snapshot tagged daily for 31h; expected every 26h"},
+				{"snapshot_tags = [\"weekly\"]", ""},
+				{"snapshot_paths = [\"/home.txt\"]", "no snapshot of /home.txt for 31h; expected every 26h"},
+				{"snapshot_paths = [\"/etc.txt\"]", ""},
+				{"snapshot_tags = [\"daily\", \"weekly\"]", "no snapshot tagged daily,weekly at all; expected every 26h"},
+				{"snapshot_tags = [\"weekly\"]\nsnapshot_paths = [\"/home.txt\"]", "no snapshot tagged weekly of /home.txt at all; expected every 26h"},
+			} {
+				st := checkWith(t, repo, "max_snapshot_age = \"26h\"\n"+c.extra+"\n")
+				want := service.StateOK
+				if c.failure != "" {
+					want = service.StateFailed
+				}
+				if st.State != want || st.Failure != c.failure {
+					t.Errorf("%s: %s %q, want %s %q (error %q)", c.extra, st.State, st.Failure, want, c.failure, st.Error)
+				}
+			}
 		})
 	}
 }
