@@ -229,3 +229,44 @@ func TestRESTv1AndAuth(t *testing.T) {
 		t.Fatalf("wrong REST credentials: %v", err)
 	}
 }
+
+// Snapshots, like locks, are content-addressed: a repeated freshness check
+// lists snapshots/ once and reads nothing; a new snapshot costs one read.
+func TestCostSnapshots(t *testing.T) {
+	ctx := context.Background()
+	d := demotest.LocalRepo(t)
+	be, err := OpenLocal(d.Location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &countingBackend{Backend: be}
+	r := NewRepo(c, fixedPassword(t, d.PasswordFile))
+	backup := func(host string) {
+		t.Helper()
+		cmd := d.Command(ctx, "backup", "--stdin", "--stdin-filename", "f.txt", "--host", host)
+		cmd.Stdin = strings.NewReader("data\n")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("restic backup: %v\n%s", err, out)
+		}
+	}
+	backup("a")
+	backup("b")
+	if _, found, err := r.LatestSnapshot(ctx, "", nil, nil); err != nil || !found {
+		t.Fatalf("first: %v %v", found, err)
+	}
+	c.reset()
+	if _, found, err := r.LatestSnapshot(ctx, "b", nil, nil); err != nil || !found {
+		t.Fatalf("again: %v %v", found, err)
+	}
+	if l, rd := c.lists.Load(), c.reads.Load(); l != 1 || rd != 0 {
+		t.Errorf("unchanged: %d lists, %d reads; want 1, 0", l, rd)
+	}
+	backup("c")
+	c.reset()
+	if _, found, err := r.LatestSnapshot(ctx, "c", nil, nil); err != nil || !found {
+		t.Fatalf("after a backup: %v %v", found, err)
+	}
+	if l, rd := c.lists.Load(), c.reads.Load(); l != 1 || rd != 1 {
+		t.Errorf("one new snapshot: %d lists, %d reads; want 1, 1", l, rd)
+	}
+}
