@@ -86,6 +86,10 @@ func TestTrayUnlocksWithOneClick(t *testing.T) {
 	if px := item.IconPixmap(t); len(px) == 0 {
 		t.Error("no tray icon")
 	}
+	// No service runs: the app checks in-process and its menu says so first.
+	if note := menu.Layout(t).Children[0]; !strings.HasPrefix(note.Label, "Checks run inside this app") || note.Enabled {
+		t.Errorf("first menu item %q (enabled %v), want the in-app note", note.Label, note.Enabled)
+	}
 	for _, want := range []string{"Check all now", "Open lockwatch", "Settings…", "Start at login", "Quit"} {
 		if _, ok := menu.Find(t, want); !ok {
 			t.Errorf("menu lacks %q:\n%v", want, menu.Layout(t))
@@ -280,4 +284,59 @@ func TestLinkHandedToTheRunningApp(t *testing.T) {
 		t.Fatal("the second start did not hand over and exit")
 	}
 	waitFor(t, 15*time.Second, "the running app opens its window on nas", func() bool { return windowTitled(t, s, "lockwatch — nas") })
+}
+
+// With a service running, the tray is its face: no checks in the app, the
+// menu follows the service's event stream, and the tray's unlock is done
+// (and audited) by the service.
+func TestTrayFollowsTheService(t *testing.T) {
+	s := traytest.Start(t)
+	w := s.StartWatcher(t)
+	repo := demotest.LocalRepo(t)
+	cfgPath := writeConfig(t, fmt.Sprintf("[defaults]\nrestic = %q\ncheck_interval = \"1h\"\n", demotest.Restic(t))+repoTOML("nas", repo, ""))
+	env := serviceEnv(t)
+	svc := startService(t, cfgPath, env)
+
+	home := t.TempDir()
+	app := exec.Command(lockwatchGUI(t), "--config", cfgPath)
+	app.Env = append(append([]string{}, s.Env...), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_STATE_HOME="+envValue(env, "XDG_STATE_HOME"), "XDG_RUNTIME_DIR="+envValue(env, "XDG_RUNTIME_DIR"), "LANG=en_US.UTF-8")
+	p := s.StartProcess(t, app)
+	menu := w.WaitItem(t, 30*time.Second).Menu(t)
+	menu.WaitLabel(t, "nas — ok", 60*time.Second)
+	if _, ok := menu.Find(t, "Checks run inside this app"); ok {
+		t.Error("the menu says checks run in the app, but the service runs them")
+	}
+
+	// A backup dies; the service's next check (asked for by the CLI, which
+	// goes through the service) reaches the tray over the event stream.
+	dead := demotest.Orphan(t, repo)
+	check := exec.Command(lockwatchBinary(t), "--config", cfgPath, "check", "nas")
+	check.Env = env
+	if out, _ := check.CombinedOutput(); check.ProcessState.ExitCode() != 1 {
+		t.Fatalf("lockwatch check: exit %d\n%s", check.ProcessState.ExitCode(), out)
+	}
+	menu.WaitLabel(t, "nas — stale lock (", 30*time.Second)
+
+	menu.Click(t, itemAfter(t, menu.Layout(t), "nas — ", "Unlock stale locks"))
+	waitFor(t, 30*time.Second, "the service removes the lock", func() bool { return !lockFile(repo, dead.LockID) })
+	menu.WaitLabel(t, "nas — ok", 30*time.Second)
+	h, err := svc.client.History(context.Background(), "nas", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	removals := 0
+	for _, e := range h {
+		if e.Kind == store.KindRemoval {
+			removals++
+			if e.By != "tray" || e.Lock == nil || e.Lock.ID != dead.LockID {
+				t.Errorf("removal %+v", e)
+			}
+		}
+	}
+	if removals != 1 {
+		t.Errorf("%d removals in the service's history, want 1", removals)
+	}
+	menu.ClickLabel(t, "Quit")
+	p.WaitExit(t, 10*time.Second)
 }
