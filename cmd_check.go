@@ -141,6 +141,9 @@ func printStatus(w io.Writer, st service.Status) {
 		for _, l := range r.Locks {
 			printLock(tw, "  ", l)
 		}
+		if r.ReaderNote != "" {
+			fmt.Fprintf(tw, "  note: %s\n", r.ReaderNote)
+		}
 	}
 	tw.Flush()
 }

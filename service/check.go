@@ -89,12 +89,15 @@ func (l LockStatus) Age() time.Duration { return time.Duration(l.AgeSeconds) * t
 
 // RepoStatus is the outcome of checking one repository.
 type RepoStatus struct {
-	Name      string       `json:"name"`
-	State     State        `json:"state"`
-	Error     string       `json:"error"`
-	Reader    string       `json:"reader,omitempty"`
-	CheckedAt time.Time    `json:"checked_at"`
-	Locks     []LockStatus `json:"locks"`
+	Name   string `json:"name"`
+	State  State  `json:"state"`
+	Error  string `json:"error"`
+	Reader string `json:"reader,omitempty"`
+	// ReaderNote says why the restic CLI reads a repository that the
+	// native reader could (it could not open it).
+	ReaderNote string       `json:"reader_note,omitempty"`
+	CheckedAt  time.Time    `json:"checked_at"`
+	Locks      []LockStatus `json:"locks"`
 
 	// Failure says why the state is failed: overdue snapshots, a failed run.
 	Failure        string      `json:"failure,omitempty"`
@@ -144,6 +147,8 @@ type Checker struct {
 	mu      sync.Mutex
 	cache   map[string]map[string]lock.Lock // repo name → lock ID → lock
 	natives map[string]openNative           // repo name → native reader kept across checks
+	// fallbacks says, by repo name, why the native reader could not open it.
+	fallbacks map[string]string
 }
 
 // openNative is a native reader with the fingerprint of the settings it
@@ -155,7 +160,7 @@ type openNative struct {
 
 // NewChecker checks the repositories of cfg with the real process table and clock.
 func NewChecker(cfg *config.Config) *Checker {
-	c := &Checker{Config: cfg, Probe: process.Lookup, Now: time.Now, cache: map[string]map[string]lock.Lock{}, natives: map[string]openNative{}}
+	c := &Checker{Config: cfg, Probe: process.Lookup, Now: time.Now, cache: map[string]map[string]lock.Lock{}, natives: map[string]openNative{}, fallbacks: map[string]string{}}
 	c.Driver = c.openDriver
 	return c
 }
@@ -178,6 +183,13 @@ func (c *Checker) openDriver(r *config.Repo) (Driver, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.Config.Defaults.Timeout.Duration)
 	defer cancel()
 	repo, err := native.Open(ctx, r)
+	c.mu.Lock()
+	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		c.fallbacks[r.Name] = "the native reader could not open it (" + err.Error() + "), so restic reads it"
+	} else {
+		delete(c.fallbacks, r.Name)
+	}
+	c.mu.Unlock()
 	if err != nil {
 		if r.Reader == config.ReaderNative {
 			return nil, err
@@ -309,6 +321,11 @@ func (c *Checker) check(ctx context.Context, r *config.Repo) (RepoStatus, Driver
 		return fail(err)
 	}
 	st.Reader = d.Reader()
+	if st.Reader != "native" {
+		c.mu.Lock()
+		st.ReaderNote = c.fallbacks[r.Name]
+		c.mu.Unlock()
+	}
 	locks, err := c.readLocks(ctx, r.Name, d)
 	if err != nil {
 		return fail(err)

@@ -121,3 +121,29 @@ func TestNativeReaderRemovesExactlyOverSFTPAndS3(t *testing.T) {
 		})
 	}
 }
+
+// When the native reader cannot open a repository that restic can (here:
+// an ssh setup it cannot see, only restic's ssh knows the host), restic
+// reads it, and the status says why.
+func TestFallbackToResticIsExplained(t *testing.T) {
+	repo := demotest.SFTPRepo(t)
+	dead := demotest.Orphan(t, repo)
+	var env []string
+	for _, kv := range repo.Env {
+		if !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	blind := *repo
+	blind.Env = append(env, "HOME="+t.TempDir()) // no ~/.ssh/config nor known_hosts
+	st := check(t, checkerWithEnv(t, &blind), "r0")
+	if st.Reader != "restic" || !strings.Contains(st.ReaderNote, "the native reader could not open it (") {
+		t.Errorf("reader %q, note %q", st.Reader, st.ReaderNote)
+	}
+	if l := findLock(t, st, dead.LockID); l.Verdict != lock.Orphaned {
+		t.Errorf("read by restic: %s %s", l.Verdict, l.Reason)
+	}
+	if st := check(t, checkerWithEnv(t, repo), "r0"); st.Reader != "native" || st.ReaderNote != "" {
+		t.Errorf("with its ssh config: reader %q, note %q", st.Reader, st.ReaderNote)
+	}
+}
