@@ -16,8 +16,13 @@ import (
 // Run it alone, once: go test -run '^$' -bench ServiceIdle -benchtime 1x
 // (LOCKWATCH_BENCH_WINDOW sets how long it watches; default 3m). It reports
 // the service's peak RSS, its own CPU share, and the CPU share of the restic
-// processes it starts, which is the restic CLI driver's price.
+// processes it starts: none with the native reader, the default for local
+// repositories; LOCKWATCH_BENCH_READER=restic measures the restic CLI driver.
 func BenchmarkServiceIdle(b *testing.B) {
+	extra := ""
+	if reader := os.Getenv("LOCKWATCH_BENCH_READER"); reader != "" {
+		extra = fmt.Sprintf("reader = %q\n", reader)
+	}
 	window := 3 * time.Minute
 	if v := os.Getenv("LOCKWATCH_BENCH_WINDOW"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -28,7 +33,7 @@ func BenchmarkServiceIdle(b *testing.B) {
 	}
 	cfg := fmt.Sprintf("[defaults]\nrestic = %q\ncheck_interval = \"1m\"\n", demotest.Restic(b))
 	for i := 0; i < 10; i++ {
-		cfg += repoTOML(fmt.Sprintf("r%d", i), demotest.LocalRepo(b), "")
+		cfg += repoTOML(fmt.Sprintf("r%d", i), demotest.LocalRepo(b), extra)
 	}
 	for b.Loop() {
 		s := startServiceB(b, cfg)
