@@ -396,3 +396,53 @@ func TestRewrittenLockIsNeverUnrefreshed(t *testing.T) {
 		t.Errorf("unchanged for 9m: %s: %s", l.Verdict, l.Reason)
 	}
 }
+
+// vanishingDriver is the real driver with one test hook: right after
+// listing, it lets a real restic end, so that a listed lock is gone when
+// lockwatch reads it (a backup finishing, or refreshing, at that moment).
+type vanishingDriver struct {
+	service.Driver
+	afterList func()
+}
+
+func (d vanishingDriver) ListLocks(ctx context.Context) ([]string, error) {
+	ids, err := d.Driver.ListLocks(ctx)
+	d.afterList()
+	return ids, err
+}
+
+func TestLockGoneBetweenListAndRead(t *testing.T) {
+	for _, reader := range []string{config.ReaderRestic, config.ReaderNative} {
+		t.Run(reader, func(t *testing.T) {
+			repo := demotest.LocalRepo(t)
+			dead := demotest.Orphan(t, repo)
+			live := demotest.Hold(t, repo, demo.Options{})
+			c := checkerWith(t, reader, repo)
+			real := c.Driver
+			c.Driver = func(r *config.Repo) (service.Driver, error) {
+				d, err := real(r)
+				if err != nil {
+					return nil, err
+				}
+				return vanishingDriver{d, func() { _ = live.Finish() }}, nil
+			}
+			st := check(t, c, "r0")
+			if len(st.Locks) != 1 || st.Locks[0].ID != dead.LockID || st.State != service.StateStale {
+				t.Errorf("state %s %q, locks %+v; want just the orphaned one", st.State, st.Error, st.Locks)
+			}
+		})
+	}
+}
+
+// [defaults] hostname is the name lockwatch judges "this host" by: a
+// container's restic writes its container's name into its locks.
+func TestHostnameOverride(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	dead := demotest.Orphan(t, repo)
+	c := checkerFor(t, repo)
+	c.Config.Defaults.Hostname = "not-this-machine"
+	l := findLock(t, check(t, c, "r0"), dead.LockID)
+	if l.Verdict != lock.Fresh || !strings.Contains(l.Reason, "host") {
+		t.Errorf("a dead local restic's lock seen as from another host: %s: %s", l.Verdict, l.Reason)
+	}
+}
