@@ -128,6 +128,15 @@ func TestCheckAndUnlockCommands(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "busy") {
 		t.Errorf("after unlock, check exited %d:\n%s", code, out)
 	}
+	// unlock --json, with nothing stale left: what stayed, as JSON.
+	out, errOut, code = lockwatch(t, "unlock", "demo", "--config", cfg, "--json")
+	var res service.UnlockResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != exitOK {
+		t.Fatalf("unlock --json: exit %d, %v\n%s%s", code, err, out, errOut)
+	}
+	if res.Repo != "demo" || len(res.Removed) != 0 || len(res.Kept) != 1 || res.Kept[0].ID != live.LockID || res.Kept[0].Verdict != "live" {
+		t.Errorf("unlock --json: %+v", res)
+	}
 
 	// repo list shows no secrets either.
 	out, errOut, _ = lockwatch(t, "repo", "list", "--config", cfg)
@@ -216,5 +225,19 @@ func TestDemoCommand(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Join(dir, "repo", "locks"))
 	if len(entries) != 1 {
 		t.Errorf("second demo left %d locks", len(entries))
+	}
+}
+
+// A restic that is not there is named, with what to do.
+func TestResticMissing(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	text := fmt.Sprintf("[defaults]\nrestic = \"/nonexistent/restic\"\n[[repo]]\nname = \"demo\"\nrepository = %q\npassword_file = %q\nreader = \"restic\"\n", repo.Location, repo.PasswordFile)
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := lockwatch(t, "check", "--config", cfg)
+	if code != exitError || !strings.Contains(out+errOut, "/nonexistent/restic") || !strings.Contains(out+errOut, "restic not found") || !strings.Contains(out+errOut, "install restic") {
+		t.Errorf("check with restic missing: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -95,7 +95,7 @@ func (e *Error) Error() string {
 		if e.Detail != "" {
 			msg += ": " + e.Detail
 		}
-		return redact(msg)
+		return redact(msg + " (install restic, or set restic under [defaults] to its path)")
 	case e.Kind == KindTimeout:
 		msg = "timed out"
 		if e.Detail != "" {

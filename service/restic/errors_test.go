@@ -262,7 +262,7 @@ func TestClassifyExitCodeDecides(t *testing.T) {
 		{1, "", KindFailed, "restic list locks: failed with exit code 1"},
 		{-1, "", KindFailed, "restic list locks: failed"},
 		{130, "signal interrupt received, cleaning up\n", KindFailed, "restic list locks: signal interrupt received, cleaning up"},
-		{127, "sh: 1: restic: not found\n", KindBinaryMissing, "restic not found: sh: 1: restic: not found"},
+		{127, "sh: 1: restic: not found\n", KindBinaryMissing, "restic not found: sh: 1: restic: not found (install restic, or set restic under [defaults] to its path)"},
 		{126, "sh: 1: /usr/local/bin/restic: Permission denied\n", KindBinaryMissing, ""},
 		// The --json exit_error code counts when the process's does not say more.
 		{1, `{"message_type":"exit_error","code":12,"message":"Fatal: wrong password or no key found"}` + "\n", KindWrongPassword, "restic list locks: wrong password or no key found"},
@@ -425,8 +425,8 @@ func TestErrorSays(t *testing.T) {
 		want string
 	}{
 		{&Error{Kind: KindBinaryMissing, Op: "list locks", ExitCode: -1, Detail: `exec: "restic": executable file not found in $PATH`},
-			`restic not found: exec: "restic": executable file not found in $PATH`},
-		{&Error{Kind: KindBinaryMissing, ExitCode: -1}, "restic not found"},
+			`restic not found: exec: "restic": executable file not found in $PATH (install restic, or set restic under [defaults] to its path)`},
+		{&Error{Kind: KindBinaryMissing, ExitCode: -1}, "restic not found (install restic, or set restic under [defaults] to its path)"},
 		{&Error{Kind: KindTimeout, Op: "cat lock", ExitCode: -1, Detail: "no answer within 2m0s"},
 			"restic cat lock: timed out (no answer within 2m0s)"},
 		{&Error{Kind: KindTimeout, Op: "cat lock", ExitCode: -1}, "restic cat lock: timed out"},
