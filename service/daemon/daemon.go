@@ -193,11 +193,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer wg.Wait()
 	for {
 		now := time.Now()
-		// Go's timers stop while the machine sleeps, the wall clock does
-		// not: a gap between the two means we just woke up, when stale
-		// locks are most likely (restic does the same to notice a suspend).
-		if jump := now.Round(0).Sub(lastWall) - now.Sub(lastMono); jump > 30*time.Second {
-			d.log.Info("woke from sleep; checking every repository now", "slept", jump.Round(time.Second))
+		if slept := sleptSince(now, lastWall, lastMono); slept > 30*time.Second {
+			d.log.Info("woke from sleep; checking every repository now", "slept", slept.Round(time.Second))
 			d.allDue()
 		}
 		lastWall, lastMono = now.Round(0), now
@@ -222,6 +219,26 @@ func (d *Daemon) Run(ctx context.Context) error {
 		case <-time.After(wait):
 		}
 	}
+}
+
+// sleptSince is how long the machine slept since the scheduler last looked
+// at lastWall (wall clock) and lastMono (monotonic): Go's monotonic clock
+// stops while the machine sleeps, the wall clock does not. Stale locks are
+// most likely right after a wake-up (restic notices a suspend the same way).
+func sleptSince(now, lastWall, lastMono time.Time) time.Duration {
+	return now.Round(0).Sub(lastWall) - now.Sub(lastMono)
+}
+
+// nextInterval is the time until a repository's next check: its interval,
+// doubled for each failed check in a row (a repository that is down, or a
+// laptop off the network, should not cost a check every interval) up to 64
+// times but not beyond an hour unless the interval is longer, then moved by
+// jitter (in [-0.1, 0.1)) so that repositories checked together drift apart.
+func nextInterval(interval time.Duration, failures int, jitter float64) time.Duration {
+	if failures > 0 {
+		interval = min(interval<<min(failures-1, 6), max(interval, time.Hour))
+	}
+	return interval + time.Duration(jitter*float64(interval))
 }
 
 // untilNext is how long the scheduler may sleep: until the next check is
@@ -271,17 +288,12 @@ func (d *Daemon) runCheck(ctx context.Context, r *config.Repo) {
 		return // the config changed meanwhile
 	}
 	s.running = false
-	interval := d.cfg.Interval(r)
 	if st.State == service.StateError {
-		// Back off: a repository that is down (or a laptop off the network)
-		// should not cost a restic start every interval.
 		s.failures++
-		interval = min(interval<<min(s.failures-1, 6), max(interval, time.Hour))
 	} else {
 		s.failures = 0
 	}
-	jitter := time.Duration((rand.Float64()*0.2 - 0.1) * float64(interval))
-	s.next = time.Now().Add(interval + jitter)
+	s.next = time.Now().Add(nextInterval(d.cfg.Interval(r), s.failures, rand.Float64()*0.2-0.1))
 	s.status.NextCheckAt = s.next
 	st = s.status
 	d.poke()

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/config"
@@ -86,5 +87,42 @@ func TestConfigChangeKeepsTheNativeReader(t *testing.T) {
 	}
 	if after := reader(); after != before {
 		t.Errorf("after a config change the reader is %p, was %p", after, before)
+	}
+}
+
+func TestNextInterval(t *testing.T) {
+	for _, c := range []struct {
+		interval time.Duration
+		failures int
+		jitter   float64
+		want     time.Duration
+	}{
+		{5 * time.Minute, 0, 0, 5 * time.Minute},
+		{5 * time.Minute, 0, -0.1, 4*time.Minute + 30*time.Second},
+		{5 * time.Minute, 0, 0.0999, 5*time.Minute + 29970*time.Millisecond},
+		{5 * time.Minute, 1, 0, 5 * time.Minute}, // the first failure: try again as usual
+		{5 * time.Minute, 2, 0, 10 * time.Minute},
+		{5 * time.Minute, 4, 0, 40 * time.Minute},
+		{5 * time.Minute, 5, 0, time.Hour}, // 80m, capped at an hour
+		{5 * time.Minute, 50, 0, time.Hour},
+		{2 * time.Hour, 3, 0, 2 * time.Hour}, // never sooner than the interval
+		{time.Minute, 7, 0, time.Hour},       // 64m, capped
+	} {
+		if got := nextInterval(c.interval, c.failures, c.jitter); got != c.want {
+			t.Errorf("nextInterval(%v, %d, %v) = %v, want %v", c.interval, c.failures, c.jitter, got, c.want)
+		}
+	}
+}
+
+// A suspend shows as wall-clock time that the monotonic clock did not see.
+func TestSleptSince(t *testing.T) {
+	lastMono := time.Now()
+	lastWall := lastMono.Round(0)
+	if slept := sleptSince(time.Now(), lastWall, lastMono); slept < -time.Second || slept > time.Second {
+		t.Errorf("awake: slept %v", slept)
+	}
+	// The wall clock says 10 minutes passed; the monotonic clock, none.
+	if slept := sleptSince(time.Now(), lastWall.Add(-10*time.Minute), lastMono); slept < 10*time.Minute-time.Second || slept > 10*time.Minute+time.Second {
+		t.Errorf("after a 10m suspend: slept %v", slept)
 	}
 }
