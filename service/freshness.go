@@ -3,7 +3,9 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -79,18 +81,25 @@ func (c *Checker) checkSnapshots(ctx context.Context, r *config.Repo, d Driver, 
 // resticprofileStatus is the part of resticprofile's status file we read.
 type resticprofileStatus struct {
 	Profiles map[string]map[string]struct {
-		Success bool   `json:"success"`
-		Time    string `json:"time"`
-		Error   string `json:"error"`
+		Success  bool    `json:"success"`
+		Time     string  `json:"time"`
+		Error    string  `json:"error"`
+		Duration float64 `json:"duration"` // seconds
 	} `json:"profiles"`
 }
 
-// checkResticprofile reports a failed section of resticprofile's status file.
+// checkResticprofile reports a failed section of resticprofile's status
+// file, and its backup section as the last run.
 func checkResticprofile(r *config.Repo, st *RepoStatus) error {
 	if r.ResticprofileStatus == "" {
 		return nil
 	}
 	data, err := os.ReadFile(r.ResticprofileStatus)
+	if errors.Is(err, fs.ErrNotExist) {
+		// resticprofile writes it after its first run: none has ended yet.
+		st.Failure = joinFailure(st.Failure, "resticprofile has recorded no run yet ("+r.ResticprofileStatus+" does not exist)")
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("resticprofile status: %w", err)
 	}
@@ -108,6 +117,15 @@ func checkResticprofile(r *config.Repo, st *RepoStatus) error {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	if b, ok := sections["backup"]; ok {
+		if at, err := time.Parse(time.RFC3339, b.Time); err == nil {
+			run := &RunSummary{StartedAt: at, EndedAt: at.Add(time.Duration(b.Duration * float64(time.Second))), Result: "ok", Summary: "resticprofile " + profile + " backup"}
+			if !b.Success {
+				run.Result, run.ExitCode, run.Summary = "failed", 1, run.Summary+": "+b.Error
+			}
+			st.LastRun = run
+		}
+	}
 	for _, name := range names {
 		if s := sections[name]; !s.Success {
 			msg := fmt.Sprintf("resticprofile %s %s failed", profile, name)
@@ -158,7 +176,9 @@ func LastRuns(st *store.Store, repo string) (last, ran *RunSummary) {
 // ran, failed and no snapshot has appeared since: it stays failed until a
 // later run succeeds or a fresh snapshot shows the backups work again.
 func ApplyLastRun(st *RepoStatus, last, ran *RunSummary) {
-	st.LastRun = last
+	if last != nil && (st.LastRun == nil || last.StartedAt.After(st.LastRun.StartedAt)) {
+		st.LastRun = last // newer than what resticprofile reported
+	}
 	if !ran.Failed() || st.State == StateError {
 		return
 	}

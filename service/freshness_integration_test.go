@@ -123,8 +123,29 @@ func TestResticprofileStatus(t *testing.T) {
 	if st.State != service.StateFailed || st.Failure != "resticprofile home backup failed at 2026-11-22T02:00:00+01:00: exit status 1" {
 		t.Errorf("failed backup section: %s %q", st.State, st.Failure)
 	}
+	// Its backup section is the repository's last run.
+	if r := st.LastRun; r == nil || r.Result != "failed" || r.Summary != "resticprofile home backup: exit status 1" ||
+		!r.StartedAt.Equal(time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)) || r.EndedAt.Sub(r.StartedAt) != 3*time.Second {
+		t.Errorf("last run from resticprofile: %+v", r)
+	}
+	// A newer lockwatch run shows instead; an older one does not.
+	newer := &service.RunSummary{StartedAt: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC), Result: "ok"}
+	older := &service.RunSummary{StartedAt: time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC), Result: "ok"}
+	withOlder := st
+	service.ApplyLastRun(&withOlder, older, older)
+	service.ApplyLastRun(&st, newer, newer)
+	if st.LastRun != newer || withOlder.LastRun == older {
+		t.Errorf("last run: with a newer run %+v, with an older one %+v", st.LastRun, withOlder.LastRun)
+	}
 	if st := checkWith(t, repo, fmt.Sprintf("resticprofile_status = %q\nresticprofile_profile = \"work\"\n", status)); st.State != service.StateOK {
 		t.Errorf("another profile: %s %q", st.State, st.Failure)
+	}
+	// Before resticprofile's first run there is no status file: not an
+	// error of the check, but no run either.
+	missing := filepath.Join(t.TempDir(), "status.json")
+	st = checkWith(t, repo, fmt.Sprintf("resticprofile_status = %q\n", missing))
+	if st.State != service.StateFailed || st.Failure != "resticprofile has recorded no run yet ("+missing+" does not exist)" {
+		t.Errorf("no status file: %s %q %q", st.State, st.Failure, st.Error)
 	}
 }
 
