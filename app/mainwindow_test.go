@@ -37,15 +37,23 @@ func labels(o fyne.CanvasObject) []string {
 	return out
 }
 
-func TestMainViewShowsLocksAndConfirmsForcedRemoval(t *testing.T) {
+// newTestMainView shows sampleStatus in a test window; asked collects the
+// unlock requests the view makes.
+func newTestMainView(t *testing.T) (*MainView, fyne.Window, *[]api.UnlockRequest) {
+	t.Helper()
 	test.NewTempApp(t)
 	v := NewMainView()
 	w := test.NewTempWindow(t, v.Content())
 	w.Resize(fyne.NewSize(1100, 600))
 	v.Window = w
-	var asked []api.UnlockRequest
-	v.OnUnlock = func(repo string, req api.UnlockRequest) { asked = append(asked, req) }
+	asked := &[]api.UnlockRequest{}
+	v.OnUnlock = func(repo string, req api.UnlockRequest) { *asked = append(*asked, req) }
 	v.Show(sampleStatus())
+	return v, w, asked
+}
+
+func TestMainViewShowsLocksAndConfirmsForcedRemoval(t *testing.T) {
+	v, w, asked := newTestMainView(t)
 
 	if v.Selected() != "nas" || w.Title() != "lockwatch — nas" {
 		t.Fatalf("selected %q, title %q", v.Selected(), w.Title())
@@ -76,8 +84,8 @@ func TestMainViewShowsLocksAndConfirmsForcedRemoval(t *testing.T) {
 	if !strings.Contains(text, "11111111 (shared): PID 4242 on vm, live") || !strings.Contains(text, "1 lock may still be in use") {
 		t.Errorf("confirmation shows:\n%s", text)
 	}
-	if len(asked) != 1 || asked[0].All || asked[0].By != "tray" {
-		t.Fatalf("before confirming: %+v", asked)
+	if len(*asked) != 1 || (*asked)[0].All || (*asked)[0].By != "tray" {
+		t.Fatalf("before confirming: %+v", *asked)
 	}
 	var remove *widget.Button
 	for _, o := range allObjects(overlay) {
@@ -89,8 +97,8 @@ func TestMainViewShowsLocksAndConfirmsForcedRemoval(t *testing.T) {
 		t.Fatal("no Remove button in the confirmation")
 	}
 	test.Tap(remove)
-	if len(asked) != 2 || !asked[1].All || !asked[1].Confirm {
-		t.Errorf("after confirming: %+v", asked)
+	if len(*asked) != 2 || !(*asked)[1].All || !(*asked)[1].Confirm {
+		t.Errorf("after confirming: %+v", *asked)
 	}
 
 	// Selecting another repository retitles the window and clears the lock selection.
@@ -147,14 +155,7 @@ func TestStartBannerSaysWhyThereIsNoTray(t *testing.T) {
 }
 
 func TestRemoveThisLockAsksAndNamesIt(t *testing.T) {
-	test.NewTempApp(t)
-	v := NewMainView()
-	w := test.NewTempWindow(t, v.Content())
-	w.Resize(fyne.NewSize(1100, 600))
-	v.Window = w
-	var asked []api.UnlockRequest
-	v.OnUnlock = func(repo string, req api.UnlockRequest) { asked = append(asked, req) }
-	v.Show(sampleStatus())
+	v, w, asked := newTestMainView(t)
 
 	header := v.locks.CreateHeader()
 	v.locks.UpdateHeader(widget.TableCellID{Row: -1, Col: 7}, header)
@@ -180,16 +181,16 @@ func TestRemoveThisLockAsksAndNamesIt(t *testing.T) {
 	if !strings.Contains(text, "11111111 (shared): PID 4242 on vm, live") || strings.Contains(text, "99999999") {
 		t.Errorf("confirmation shows:\n%s", text)
 	}
-	if len(asked) != 0 {
-		t.Fatalf("removed before confirming: %+v", asked)
+	if len(*asked) != 0 {
+		t.Fatalf("removed before confirming: %+v", *asked)
 	}
 	for _, o := range allObjects(overlay) {
 		if b, ok := o.(*widget.Button); ok && b.Text == "Remove" {
 			test.Tap(b)
 		}
 	}
-	if len(asked) != 1 || len(asked[0].Locks) != 1 || asked[0].Locks[0] != strings.Repeat("1", 64) || !asked[0].Force || asked[0].All {
-		t.Errorf("after confirming: %+v", asked)
+	if len(*asked) != 1 || len((*asked)[0].Locks) != 1 || (*asked)[0].Locks[0] != strings.Repeat("1", 64) || !(*asked)[0].Force || (*asked)[0].All {
+		t.Errorf("after confirming: %+v", *asked)
 	}
 }
 

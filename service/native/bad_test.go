@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/lockwatch/lockwatch/platform/process"
-	"github.com/lockwatch/lockwatch/service/demo/demotest"
 	"github.com/lockwatch/lockwatch/service/lock"
 )
 
@@ -30,13 +29,7 @@ func randomID(t testing.TB) string {
 // invalid with a reason, never an error that would fail the whole check.
 func TestBadLockFiles(t *testing.T) {
 	ctx := context.Background()
-	d := demotest.LocalRepo(t)
-	be, err := OpenLocal(d.Location)
-	if err != nil {
-		t.Fatal(err)
-	}
-	counter := &countingBackend{Backend: be}
-	r := NewRepo(counter, fixedPassword(t, d.PasswordFile))
+	d, counter, r := countedLocalRepo(t)
 	key := masterKey(t, r)
 	host, _ := os.Hostname()
 	good := seal(key, encodeLock(t, lockRecord{Time: at(time.Now(), 0), Hostname: host, PID: os.Getpid()}, true))

@@ -24,15 +24,23 @@ import (
 
 // TestCostLocal counts backend calls: the key and config are read once,
 // each lock once, and a check where nothing changed is one listing.
-func TestCostLocal(t *testing.T) {
-	ctx := context.Background()
+// countedLocalRepo is a new local repository read through a backend that
+// counts its requests.
+func countedLocalRepo(t *testing.T) (*demo.Repo, *countingBackend, *Repo) {
+	t.Helper()
 	d := demotest.LocalRepo(t)
 	be, err := OpenLocal(d.Location)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &countingBackend{Backend: be}
-	r := NewRepo(c, fixedPassword(t, d.PasswordFile))
+	return d, c, NewRepo(c, fixedPassword(t, d.PasswordFile))
+}
+
+func TestCostLocal(t *testing.T) {
+	ctx := context.Background()
+	d, c, r := countedLocalRepo(t)
+	be := c.Backend
 	orphanLock(t, d)
 	orphanLock(t, d)
 
@@ -234,13 +242,7 @@ func TestRESTv1AndAuth(t *testing.T) {
 // lists snapshots/ once and reads nothing; a new snapshot costs one read.
 func TestCostSnapshots(t *testing.T) {
 	ctx := context.Background()
-	d := demotest.LocalRepo(t)
-	be, err := OpenLocal(d.Location)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &countingBackend{Backend: be}
-	r := NewRepo(c, fixedPassword(t, d.PasswordFile))
+	d, c, r := countedLocalRepo(t)
 	backup := func(host string) {
 		t.Helper()
 		cmd := d.Command(ctx, "backup", "--stdin", "--stdin-filename", "f.txt", "--host", host)
