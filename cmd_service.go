@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -131,13 +132,16 @@ func runService(cmd *cobra.Command) error {
 	return install.RunManaged(install.ServiceName, svc.Run)
 }
 
-// serviceLogger logs to the terminal when there is one, else to a file in
-// the state dir that is rotated so it can never fill the disk.
+// serviceLogger logs to the terminal when there is one, else to a file
+// (install.LogFile: the state dir, ~/Library/Logs/lockwatch on macOS) that
+// is rotated so it can never fill the disk.
 func serviceLogger(stderr io.Writer, stateDir string) *slog.Logger {
 	if install.Interactive() {
 		return slog.New(slog.NewTextHandler(stderr, nil))
 	}
+	file := install.LogFile(stateDir)
+	_ = os.MkdirAll(filepath.Dir(file), 0o700) // lumberjack would make it 0755
 	return slog.New(slog.NewTextHandler(&lumberjack.Logger{
-		Filename: install.LogFile(stateDir), MaxSize: 5, MaxBackups: 3,
+		Filename: file, MaxSize: 5, MaxBackups: 3,
 	}, nil))
 }

@@ -244,7 +244,7 @@ func (ui *UI) refreshTray() {
 	ui.desk.SetSystemTrayMenu(ui.menu)
 	ui.menu.Refresh()
 	ui.desk.SetSystemTrayIcon(trayIcon(TrayIcon(st)))
-	systray.SetTitle("lockwatch")
+	setTrayTitle("lockwatch")
 	systray.SetTooltip(Tooltip(st))
 }
 

@@ -12,3 +12,7 @@ import (
 func trayIcon(s icons.Status) fyne.Resource {
 	return theme.NewThemedResource(fyne.NewStaticResource("lockwatch-"+string(s)+".png", icons.TemplatePNG(s)))
 }
+
+// setTrayTitle does nothing: on macOS a tray title is text beside the icon
+// in the menu bar, which lockwatch does not want (Fyne sets none there either).
+func setTrayTitle(string) {}

@@ -4,6 +4,7 @@ package app
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/systray"
 
 	"github.com/lockwatch/lockwatch/icons"
 )
@@ -12,3 +13,7 @@ import (
 func trayIcon(s icons.Status) fyne.Resource {
 	return fyne.NewStaticResource("lockwatch-"+string(s)+".png", icons.PNG(s))
 }
+
+// setTrayTitle names the tray item (StatusNotifierItem's Title on Linux;
+// nothing visible on Windows).
+func setTrayTitle(title string) { systray.SetTitle(title) }

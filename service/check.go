@@ -206,17 +206,17 @@ func (c *Checker) openDriver(r *config.Repo) (Driver, error) {
 	return repo, nil
 }
 
-// Adopt takes over old's native readers for the repositories c still
-// checks, so that a config change does not cost each of them another scrypt
-// run. A reader is reused only while its repository's settings match
-// (openDriver compares fingerprints); old keeps, and closes, the rest.
+// Adopt takes over old's native readers of the repositories whose settings
+// did not change, so that a config change does not cost each of them
+// another scrypt run. old keeps the rest and closes them with itself (it
+// may still be checking with them).
 func (c *Checker) Adopt(old *Checker) {
 	old.mu.Lock()
 	defer old.mu.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for name, n := range old.natives {
-		if _, ok := c.Config.Repo(name); ok {
+		if r, ok := c.Config.Repo(name); ok && r.Reader != config.ReaderRestic && native.Fingerprint(r) == n.fingerprint {
 			c.natives[name] = n
 			delete(old.natives, name)
 		}

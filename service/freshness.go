@@ -25,7 +25,8 @@ type SnapshotLister interface {
 	LatestSnapshot(ctx context.Context, host string, tags, paths []string) (time.Time, bool, error)
 }
 
-// RunSummary is how the last `lockwatch run` of a repository ended.
+// RunSummary is how a backup run of a repository ended: a `lockwatch run`,
+// or the backup section of resticprofile's status file.
 type RunSummary struct {
 	StartedAt time.Time `json:"started_at"`
 	EndedAt   time.Time `json:"ended_at"`
@@ -84,7 +85,7 @@ type resticprofileStatus struct {
 		Success  bool    `json:"success"`
 		Time     string  `json:"time"`
 		Error    string  `json:"error"`
-		Duration float64 `json:"duration"` // seconds
+		Duration float64 `json:"duration"` // seconds; Time is when the run ended
 	} `json:"profiles"`
 }
 
@@ -118,8 +119,9 @@ func checkResticprofile(r *config.Repo, st *RepoStatus) error {
 	}
 	sort.Strings(names)
 	if b, ok := sections["backup"]; ok {
-		if at, err := time.Parse(time.RFC3339, b.Time); err == nil {
-			run := &RunSummary{StartedAt: at, EndedAt: at.Add(time.Duration(b.Duration * float64(time.Second))), Result: "ok", Summary: "resticprofile " + profile + " backup"}
+		// resticprofile records the time a run ended.
+		if end, err := time.Parse(time.RFC3339, b.Time); err == nil {
+			run := &RunSummary{StartedAt: end.Add(-time.Duration(b.Duration * float64(time.Second))), EndedAt: end, Result: "ok", Summary: "resticprofile " + profile + " backup"}
 			if !b.Success {
 				run.Result, run.ExitCode, run.Summary = "failed", 1, run.Summary+": "+b.Error
 			}
@@ -151,7 +153,8 @@ func joinFailure(a, b string) string {
 // LastRuns reads from the store how the newest `lockwatch run` of repo
 // ended (last) and the newest that really ran (ran): a skipped run found
 // another in progress, so it neither causes nor clears a failure. Either
-// is nil when there was none.
+// is nil when there was none among the 50 newest runs (50 skips in a row
+// mean a run has been stuck for 50 schedules, which the lock shows).
 func LastRuns(st *store.Store, repo string) (last, ran *RunSummary) {
 	events, err := st.History(store.Query{Repo: repo, Kinds: []string{store.KindRun}, Limit: 50})
 	if err != nil {

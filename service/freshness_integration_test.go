@@ -125,7 +125,7 @@ func TestResticprofileStatus(t *testing.T) {
 	}
 	// Its backup section is the repository's last run.
 	if r := st.LastRun; r == nil || r.Result != "failed" || r.Summary != "resticprofile home backup: exit status 1" ||
-		!r.StartedAt.Equal(time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)) || r.EndedAt.Sub(r.StartedAt) != 3*time.Second {
+		!r.EndedAt.Equal(time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)) || r.EndedAt.Sub(r.StartedAt) != 3*time.Second {
 		t.Errorf("last run from resticprofile: %+v", r)
 	}
 	// A newer lockwatch run shows instead; an older one does not.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -80,9 +81,13 @@ func (c *Checker) Unlock(ctx context.Context, r *config.Repo, opts UnlockOptions
 			return res, fmt.Errorf("%s: %w", r.Name, err)
 		}
 	default:
-		if err := c.resticUnlockIsSafe(r.Name, st.Locks, locks, targets); err != nil {
+		willRemove, err := c.resticUnlockIsSafe(r.Name, st.Locks, locks, targets)
+		if err != nil {
 			return res, err
 		}
+		// restic's rule takes every lock it finds stale, not only ours;
+		// all of them were judged stale, and all are reported and audited.
+		maps.Copy(targets, willRemove)
 		res.Method = "restic unlock"
 		if err := d.UnlockStale(ctx); err != nil {
 			return res, fmt.Errorf("%s: %w", r.Name, err)
@@ -177,13 +182,13 @@ func findLock(repo string, locks []LockStatus, prefix string) (LockStatus, error
 // host whose PID it cannot signal with SIGHUP. Two things make that unsafe:
 // a lock restic would remove that lockwatch judged in use, and a same-host
 // PID that belongs to some other program now, which restic's SIGHUP could kill.
-func (c *Checker) resticUnlockIsSafe(repo string, judged []LockStatus, locks []lock.Lock, targets map[string]bool) error {
+func (c *Checker) resticUnlockIsSafe(repo string, judged []LockStatus, locks []lock.Lock, targets map[string]bool) (willRemove map[string]bool, err error) {
 	host, err := os.Hostname() // restic's view, not the configured override
 	if err != nil {
-		return fmt.Errorf("%s: cannot tell this machine's host name, which restic unlock would use: %w", repo, err)
+		return nil, fmt.Errorf("%s: cannot tell this machine's host name, which restic unlock would use: %w", repo, err)
 	}
 	now := c.Now()
-	willRemove := map[string]bool{}
+	willRemove = map[string]bool{}
 	for i, l := range locks {
 		j := judged[i]
 		if l.Problem != "" {
@@ -199,12 +204,12 @@ func (c *Checker) resticUnlockIsSafe(repo string, judged []LockStatus, locks []l
 		p, err := c.Probe(l.PID)
 		switch {
 		case err != nil:
-			return &RefusedError{Repo: repo, Why: fmt.Sprintf("cannot inspect process %d of lock %s (%v), so cannot predict what restic unlock would do", l.PID, j.ShortID(), err)}
+			return nil, &RefusedError{Repo: repo, Why: fmt.Sprintf("cannot inspect process %d of lock %s (%v), so cannot predict what restic unlock would do", l.PID, j.ShortID(), err)}
 		case !p.Exists || p.StartTime.IsZero():
 			// Gone, or not ours to signal (EPERM): restic calls both stale.
 			willRemove[l.ID] = true
 		case !lock.IsRestic(p.Name):
-			return &RefusedError{Repo: repo,
+			return nil, &RefusedError{Repo: repo,
 				Why:  fmt.Sprintf("lock %s names PID %d, which now belongs to '%s'; restic unlock would send that process SIGHUP, which can kill it", j.ShortID(), l.PID, p.Name),
 				Hint: fmt.Sprintf("wait until PID %d has ended, or remove the lock with `lockwatch unlock %s --all --yes` if no restic runs anywhere on this repository", l.PID, repo)}
 		}
@@ -213,14 +218,14 @@ func (c *Checker) resticUnlockIsSafe(repo string, judged []LockStatus, locks []l
 		j := judged[i]
 		switch {
 		case willRemove[l.ID] && !j.Verdict.Stale():
-			return &RefusedError{Repo: repo,
+			return nil, &RefusedError{Repo: repo,
 				Why:  fmt.Sprintf("restic unlock would also remove lock %s, which lockwatch judged %s: %s", j.ShortID(), j.Verdict, j.Reason),
 				Hint: "wait for that restic to finish, then unlock again"}
 		case targets[l.ID] && !willRemove[l.ID]:
-			return &RefusedError{Repo: repo,
+			return nil, &RefusedError{Repo: repo,
 				Why:  fmt.Sprintf("restic unlock would not remove lock %s (%s: %s), and this backend cannot delete single lock files", j.ShortID(), j.Verdict, j.Reason),
 				Hint: fmt.Sprintf("use `lockwatch unlock %s --all --yes` if no restic runs anywhere on this repository", repo)}
 		}
 	}
-	return nil
+	return willRemove, nil
 }

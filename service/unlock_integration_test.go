@@ -266,6 +266,23 @@ func TestRESTBackend(t *testing.T) {
 		}
 	})
 
+	t.Run("restic unlock takes every stale lock, and says so", func(t *testing.T) {
+		one, two := demotest.Orphan(t, repo), demotest.Orphan(t, repo)
+		res, err := unlock(t, c, "r0", service.UnlockOptions{IDs: []string{one.LockID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Removing one orphaned lock over REST takes restic unlock, which
+		// removes the other too: both are reported (and so audited).
+		got := map[string]bool{}
+		for _, l := range res.Removed {
+			got[l.ID] = true
+		}
+		if res.Method != "restic unlock" || len(res.Removed) != 2 || !got[one.LockID] || !got[two.LockID] || hasFile(repo, two.LockID) {
+			t.Errorf("unlock --lock over REST: %+v", res)
+		}
+	})
+
 	t.Run("PID reuse refused, squatter survives", func(t *testing.T) {
 		dead := demotest.Orphan(t, repo)
 		time.Sleep(4 * time.Second)

@@ -212,6 +212,9 @@ func (s *Session) Screenshot(t testing.TB, path string) {
 // file at path, as Screenshot does the screen.
 func (s *Session) ScreenshotWindow(t testing.TB, title, path string) {
 	t.Helper()
+	if _, err := exec.LookPath("xwininfo"); err != nil {
+		t.Skip("traytest: no xwininfo to find the window; install with: apt-get install -y x11-utils")
+	}
 	cmd := exec.Command("xwininfo", "-display", s.Display, "-name", title)
 	cmd.Env = s.Env
 	out, err := cmd.Output()

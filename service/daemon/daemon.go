@@ -58,6 +58,9 @@ type Daemon struct {
 	// removing serialises removals per repository (name → *sync.Mutex), so
 	// an auto-unlock and a click never both remove, and record, one lock.
 	removing sync.Map
+	// rechecks are the checks started after an unlock or a run, which
+	// outlive the call that asked for them.
+	rechecks sync.WaitGroup
 
 	mu      sync.Mutex
 	cfg     *config.Config
@@ -519,7 +522,7 @@ func (d *Daemon) Unlock(ctx context.Context, name string, opts service.UnlockOpt
 	d.record(name, res, by)
 	done()
 	<-d.sem
-	go d.check(context.WithoutCancel(ctx), r) // show the outcome to everyone
+	d.recheck(ctx, r) // show the outcome to everyone
 	return res, err
 }
 
@@ -597,6 +600,14 @@ func (d *Daemon) RunFinished(ctx context.Context, repo string) error {
 	if len(events) > 0 {
 		d.publish(Event{Type: EventHistory, Repo: repo, Entry: &events[0]})
 	}
-	go d.check(context.WithoutCancel(ctx), r)
+	d.recheck(ctx, r)
 	return nil
 }
+
+// recheck checks r again in the background, whatever becomes of ctx.
+func (d *Daemon) recheck(ctx context.Context, r *config.Repo) {
+	d.rechecks.Go(func() { d.check(context.WithoutCancel(ctx), r) })
+}
+
+// WaitRechecks waits for the background checks under way to end.
+func (d *Daemon) WaitRechecks() { d.rechecks.Wait() }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -54,6 +55,7 @@ func TestConcurrentUnlocksRecordOneRemoval(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	d.WaitRechecks() // each unlock checks again: let those end before the temp dir goes
 	h, err := st.History(store.Query{Repo: "nas", Kinds: []string{store.KindRemoval}})
 	if err != nil {
 		t.Fatal(err)
@@ -87,6 +89,21 @@ func TestConfigChangeKeepsTheNativeReader(t *testing.T) {
 	}
 	if after := reader(); after != before {
 		t.Errorf("after a config change the reader is %p, was %p", after, before)
+	}
+	// Another password source may mean another key: a new reader.
+	cfg := *d.cfg
+	cfg.Repos = slices.Clone(cfg.Repos)
+	password, err := os.ReadFile(cfg.Repos[0].PasswordFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Repos[0].PasswordFile = filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(cfg.Repos[0].PasswordFile, password, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.setConfig(&cfg, fileStamp{})
+	if after := reader(); after == before {
+		t.Error("a changed password file kept the reader")
 	}
 }
 

@@ -222,7 +222,9 @@ func tildify(path string) string {
 // dir, except on macOS, where Console.app looks in ~/Library/Logs/lockwatch.
 func LogFile(stateDir string) string {
 	if dir := osLogDir(); dir != "" {
-		return filepath.Join(dir, "service.log")
+		// Not service.log: LaunchAgents installed by earlier versions send
+		// launchd's stdout and stderr there, and two writers cannot rotate.
+		return filepath.Join(dir, "lockwatch.log")
 	}
 	return filepath.Join(stateDir, "service.log")
 }

@@ -22,8 +22,6 @@ import (
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
 )
 
-// TestCostLocal counts backend calls: the key and config are read once,
-// each lock once, and a check where nothing changed is one listing.
 // countedLocalRepo is a new local repository read through a backend that
 // counts its requests.
 func countedLocalRepo(t *testing.T) (*demo.Repo, *countingBackend, *Repo) {
@@ -37,6 +35,8 @@ func countedLocalRepo(t *testing.T) (*demo.Repo, *countingBackend, *Repo) {
 	return d, c, NewRepo(c, fixedPassword(t, d.PasswordFile))
 }
 
+// TestCostLocal counts backend calls: the key and config are read once,
+// each lock once, and a check where nothing changed is one listing.
 func TestCostLocal(t *testing.T) {
 	ctx := context.Background()
 	d, c, r := countedLocalRepo(t)
