@@ -85,6 +85,7 @@ type resticprofileStatus struct {
 		Success  bool    `json:"success"`
 		Time     string  `json:"time"`
 		Error    string  `json:"error"`
+		Stderr   string  `json:"stderr"`
 		Duration float64 `json:"duration"` // seconds; Time is when the run ended
 	} `json:"profiles"`
 }
@@ -124,6 +125,9 @@ func checkResticprofile(r *config.Repo, st *RepoStatus) error {
 			run := &RunSummary{StartedAt: end.Add(-time.Duration(b.Duration * float64(time.Second))), EndedAt: end, Result: "ok", Summary: "resticprofile " + profile + " backup"}
 			if !b.Success {
 				run.Result, run.ExitCode, run.Summary = "failed", 1, run.Summary+": "+b.Error
+				if line := lastLine(b.Stderr); line != "" {
+					run.Summary += " (" + line + ")"
+				}
 			}
 			st.LastRun = run
 		}
@@ -137,10 +141,24 @@ func checkResticprofile(r *config.Repo, st *RepoStatus) error {
 			if s.Error != "" {
 				msg += ": " + s.Error
 			}
+			if line := lastLine(s.Stderr); line != "" {
+				msg += " (" + line + ")"
+			}
 			st.Failure = joinFailure(st.Failure, msg)
 		}
 	}
 	return nil
+}
+
+// lastLine is the last non-empty line of text (restic's stderr ends with
+// its reason, e.g. "Fatal: unable to open repository"), at most 200 bytes.
+func lastLine(text string) string {
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	line := strings.TrimSpace(lines[len(lines)-1])
+	if len(line) > 200 {
+		line = strings.ToValidUTF8(line[:200], "") + "…"
+	}
+	return line
 }
 
 func joinFailure(a, b string) string {

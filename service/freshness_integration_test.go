@@ -120,11 +120,11 @@ func TestResticprofileStatus(t *testing.T) {
 		"backup": {"success": false, "time": "2026-11-22T02:00:00+01:00", "error": "exit status 1", "stderr": "Fatal: unable to open repo", "duration": 3},
 		"check": {"success": true, "time": "2026-11-21T02:00:00+01:00", "error": "", "duration": 30}}}}`), 0o600)
 	st := checkWith(t, repo, fmt.Sprintf("resticprofile_status = %q\nresticprofile_profile = \"home\"\n", status))
-	if st.State != service.StateFailed || st.Failure != "resticprofile home backup failed at 2026-11-22T02:00:00+01:00: exit status 1" {
+	if st.State != service.StateFailed || st.Failure != "resticprofile home backup failed at 2026-11-22T02:00:00+01:00: exit status 1 (Fatal: unable to open repo)" {
 		t.Errorf("failed backup section: %s %q", st.State, st.Failure)
 	}
 	// Its backup section is the repository's last run.
-	if r := st.LastRun; r == nil || r.Result != "failed" || r.Summary != "resticprofile home backup: exit status 1" ||
+	if r := st.LastRun; r == nil || r.Result != "failed" || r.Summary != "resticprofile home backup: exit status 1 (Fatal: unable to open repo)" ||
 		!r.EndedAt.Equal(time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)) || r.EndedAt.Sub(r.StartedAt) != 3*time.Second {
 		t.Errorf("last run from resticprofile: %+v", r)
 	}
