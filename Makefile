@@ -11,7 +11,7 @@ export LANGUAGE := en
 # server) for the tests, a C compiler and X/GL headers for Fyne.
 # Xvfb, dbus, x11-utils and imagemagick run the tray tests on a private desktop;
 # mingw-w64 cross-builds the Windows GUI.
-APT_PACKAGES := restic rclone openssh-server gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
+APT_PACKAGES := restic rclone openssh-server gnome-keyring gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
 
 .PHONY: all build nogui cross windows package screenshots run demo test deps vet fuzz clean
 

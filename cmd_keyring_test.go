@@ -10,8 +10,9 @@ import (
 )
 
 // runKeyring runs `lockwatch keyring ARGS` with stdin. The keyring is
-// go-keyring's in-memory mock, a stand-in for the OS keyring: the test
-// machines have no Secret Service, and tests must not touch the real one.
+// go-keyring's in-memory mock, a stand-in for the OS keyring: tests in this
+// process must not touch the developer's (TestKeyringWithARealSecretService
+// runs lockwatch against a real Secret Service).
 func runKeyring(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	cmd := newKeyringCommand()
@@ -26,7 +27,8 @@ func runKeyring(t *testing.T, stdin string, args ...string) (stdout, stderr stri
 }
 
 func TestKeyringCommand(t *testing.T) {
-	// A stand-in keyring (go-keyring's in-memory mock): no Secret Service runs here.
+	// A stand-in keyring (go-keyring's in-memory mock): in-process tests must not
+	// reach the developer's keyring; TestKeyringWithARealSecretService runs a real one.
 	config.MockKeyring()
 	if !newKeyringCommand().Hidden {
 		t.Error("the keyring command should be hidden")

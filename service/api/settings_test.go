@@ -20,8 +20,8 @@ import (
 )
 
 // The keyring here is go-keyring's in-memory mock, standing in for the OS
-// keyring: the test machines have no Secret Service, and a test must not
-// write into the keyring of whoever runs it.
+// keyring: a test must not write into the keyring of whoever runs it
+// (TestKeyringWithARealSecretService runs a real Secret Service).
 
 const apiConfig = `[[repo]]
 name = "nas"
@@ -36,7 +36,8 @@ var apiSecrets = []string{"url-s3cr3t", "cmd-s3cr3t", "env-s3cr3t", "typed-s3cr3
 // TCP instead of the socket.
 func settingsServer(t *testing.T) (*daemon.Daemon, *Client, *httptest.Server, string) {
 	t.Helper()
-	// A stand-in keyring (go-keyring's in-memory mock): no Secret Service runs here.
+	// A stand-in keyring (go-keyring's in-memory mock): in-process tests must not
+	// reach the developer's keyring; TestKeyringWithARealSecretService runs a real one.
 	config.MockKeyring()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.toml")

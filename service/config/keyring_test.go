@@ -12,12 +12,13 @@ import (
 )
 
 // These tests use go-keyring's in-memory mock as a stand-in for the OS
-// keyring: the test machines have no Secret Service (and installing
-// gnome-keyring for a test is out of scope), and a test must never touch
-// the keyring of the developer running it.
+// keyring: a test must never touch the keyring of the developer running it.
+// The real thing (gnome-keyring-daemon on a private bus) is exercised end to
+// end by TestKeyringWithARealSecretService in the root package.
 
 func TestKeyringPasswords(t *testing.T) {
-	// A stand-in keyring (go-keyring's in-memory mock): no Secret Service runs here.
+	// A stand-in keyring (go-keyring's in-memory mock): in-process tests must not
+	// reach the developer's keyring; TestKeyringWithARealSecretService runs a real one.
 	MockKeyring()
 	if err := SetKeyringPassword("nas", "pw-s3cr3t"); err != nil {
 		t.Fatal(err)
@@ -62,7 +63,8 @@ func TestNoSessionBusStartsNone(t *testing.T) {
 	if _, err := os.Stat(fmt.Sprintf("/run/user/%d/bus", os.Getuid())); err == nil {
 		t.Skip("this session has a bus at /run/user/UID/bus")
 	}
-	// A stand-in keyring (go-keyring's in-memory mock): no Secret Service runs here.
+	// A stand-in keyring (go-keyring's in-memory mock): in-process tests must not
+	// reach the developer's keyring; TestKeyringWithARealSecretService runs a real one.
 	MockKeyring()
 	mocked.Store(false) // check as if the real keyring were in use
 	defer mocked.Store(true)

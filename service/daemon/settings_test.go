@@ -18,8 +18,8 @@ import (
 )
 
 // The keyring in these tests is go-keyring's in-memory mock, a stand-in for
-// the OS keyring: there is no Secret Service on the test machines, and a
-// test must not write into the keyring of whoever runs it.
+// the OS keyring: a test must not write into the keyring of whoever runs it
+// (TestKeyringWithARealSecretService runs a real Secret Service).
 
 const settingsConfig = `# my comment
 [defaults]
@@ -34,7 +34,8 @@ env = { AWS_SECRET_ACCESS_KEY = "env-s3cr3t" }
 
 func newSettingsDaemon(t *testing.T, text string) (*Daemon, string) {
 	t.Helper()
-	// A stand-in keyring (go-keyring's in-memory mock): no Secret Service runs here.
+	// A stand-in keyring (go-keyring's in-memory mock): in-process tests must not
+	// reach the developer's keyring; TestKeyringWithARealSecretService runs a real one.
 	config.MockKeyring()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.toml")
@@ -199,7 +200,8 @@ func TestKeyringUnavailableIsAFieldError(t *testing.T) {
 }
 
 func TestSetKeyringUndo(t *testing.T) {
-	// A stand-in keyring (go-keyring's in-memory mock): no Secret Service runs here.
+	// A stand-in keyring (go-keyring's in-memory mock): in-process tests must not
+	// reach the developer's keyring; TestKeyringWithARealSecretService runs a real one.
 	config.MockKeyring()
 	undo, err := setKeyring("a", "new")
 	if err != nil {

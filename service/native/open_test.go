@@ -131,7 +131,8 @@ func TestPasswordSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	pw := strings.TrimSpace(string(pwBytes))
-	// A stand-in keyring (go-keyring's in-memory mock): no Secret Service runs here.
+	// A stand-in keyring (go-keyring's in-memory mock): in-process tests must not
+	// reach the developer's keyring; TestKeyringWithARealSecretService runs a real one.
 	config.MockKeyring()
 	if err := config.SetKeyringPassword("kr", pw); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/demo/demotest"
+)
+
+// secretService starts a private D-Bus session bus with a real Secret
+// Service on it (gnome-keyring-daemon, its login keyring unlocked with a
+// throwaway password) and returns the environment that reaches both.
+func secretService(t *testing.T) []string {
+	t.Helper()
+	for _, bin := range []string{"dbus-daemon", "gnome-keyring-daemon"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Fatalf("%s is not installed (run `make deps`, or apt-get install dbus gnome-keyring): %v", bin, err)
+		}
+	}
+	home := t.TempDir()
+	runtime := filepath.Join(home, "run")
+	os.MkdirAll(runtime, 0o700)
+
+	bus := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
+	out, err := bus.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bus.Process.Kill(); bus.Wait() })
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("dbus-daemon printed no address: %v", err)
+	}
+	env := append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+strings.TrimSpace(addr),
+		"HOME="+home, "XDG_RUNTIME_DIR="+runtime, "XDG_DATA_HOME="+filepath.Join(home, "data"))
+
+	keyring := exec.Command("gnome-keyring-daemon", "--unlock", "--components=secrets", "--foreground")
+	keyring.Env = env
+	keyring.Stdin = strings.NewReader("keyring-password")
+	var logs syncBuffer
+	keyring.Stdout, keyring.Stderr = &logs, &logs
+	if err := keyring.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { keyring.Process.Kill(); keyring.Wait() })
+
+	conn, err := dbus.Connect(strings.TrimSpace(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	waitFor(t, 15*time.Second, "gnome-keyring-daemon serves org.freedesktop.secrets", func() bool {
+		var owned bool
+		return conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.freedesktop.secrets").Store(&owned) == nil && owned
+	})
+	return env
+}
+
+// The keyring path end to end with a real Secret Service: the password goes
+// in through `lockwatch keyring set` (stdin), the config only says
+// password_keyring = true, and restic gets the password by running
+// `lockwatch keyring get` (RESTIC_PASSWORD_COMMAND): it opens the real
+// repository and lockwatch finds the real orphaned lock, with either reader.
+func TestKeyringWithARealSecretService(t *testing.T) {
+	env := secretService(t)
+	repo := demotest.LocalRepo(t)
+	dead := demotest.Orphan(t, repo)
+	password, err := os.ReadFile(repo.PasswordFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := lockwatchBinary(t)
+	set := exec.Command(bin, "keyring", "set", "nas")
+	set.Env, set.Stdin = env, strings.NewReader(string(password))
+	if out, err := set.CombinedOutput(); err != nil || strings.Contains(string(out), strings.TrimSpace(string(password))) {
+		t.Fatalf("keyring set: %v\n%s", err, out)
+	}
+
+	for _, reader := range []string{"restic", "native"} {
+		cfg := writeConfig(t, fmt.Sprintf("[defaults]\nrestic = %q\n[[repo]]\nname = \"nas\"\nrepository = %q\npassword_keyring = true\nreader = %q\n",
+			demotest.Restic(t), repo.Location, reader))
+		check := exec.Command(bin, "--config", cfg, "check", "--json")
+		check.Env = env
+		out, _ := check.Output()
+		var st service.Status
+		if err := json.Unmarshal(out, &st); err != nil || len(st.Repos) != 1 {
+			t.Fatalf("%s: check --json: %v\n%s", reader, err, out)
+		}
+		r := st.Repos[0]
+		if r.State != service.StateStale || r.Reader != reader || len(r.Locks) != 1 || r.Locks[0].ID != dead.LockID {
+			t.Errorf("%s: %s %q, reader %q, locks %+v", reader, r.State, r.Error, r.Reader, r.Locks)
+		}
+		if data, _ := os.ReadFile(cfg); strings.Contains(string(data), strings.TrimSpace(string(password))) {
+			t.Errorf("the password is in the config file")
+		}
+	}
+
+	del := exec.Command(bin, "keyring", "delete", "nas")
+	del.Env = env
+	if out, err := del.CombinedOutput(); err != nil {
+		t.Fatalf("keyring delete: %v\n%s", err, out)
+	}
+	get := exec.Command(bin, "keyring", "get", "nas")
+	get.Env = env
+	if out, err := get.CombinedOutput(); err == nil || strings.Contains(string(out), strings.TrimSpace(string(password))) {
+		t.Errorf("keyring get after delete: %v\n%s", err, out)
+	}
+}
