@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/lockwatch/lockwatch/service/config"
 )
@@ -54,11 +55,20 @@ users could see it:
     pass show restic/nas | lockwatch keyring set nas`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in := cmd.InOrStdin()
-			if f, ok := in.(*os.File); ok && isTerminal(f) {
-				fmt.Fprintf(cmd.ErrOrStderr(), "Password for %q (shown as you type; end with Enter): ", args[0])
+			var pw string
+			var err error
+			if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+				// A person types it: without echo, as ssh and sudo ask.
+				fmt.Fprintf(cmd.ErrOrStderr(), "Password for %q: ", args[0])
+				var typed []byte
+				typed, err = term.ReadPassword(int(f.Fd()))
+				fmt.Fprintln(cmd.ErrOrStderr())
+				if err == nil {
+					pw, err = readPassword(strings.NewReader(string(typed)))
+				}
+			} else {
+				pw, err = readPassword(cmd.InOrStdin())
 			}
-			pw, err := readPassword(in)
 			if err != nil {
 				return err
 			}
@@ -95,11 +105,4 @@ func readPassword(r io.Reader) (string, error) {
 		return "", errors.New("no password on standard input")
 	}
 	return pw, nil
-}
-
-// isTerminal reports whether f is a terminal (a character device), to
-// prompt only a person.
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,12 +109,36 @@ func TestKeyringWithARealSecretService(t *testing.T) {
 		}
 	}
 
+	// A person at a terminal (a pty from script(1)) is asked, and what they
+	// type is not echoed.
+	typed := exec.Command("script", "-qec", bin+" keyring set typed", "/dev/null")
+	typed.Env = env
+	tty, err := typed.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var screen syncBuffer
+	typed.Stdout, typed.Stderr = &screen, &screen
+	if err := typed.Start(); err != nil {
+		t.Fatalf("script (bsdutils): %v", err)
+	}
+	waitFor(t, 10*time.Second, "the password prompt", func() bool { return strings.Contains(screen.String(), `Password for "typed": `) })
+	io.WriteString(tty, "typed-s3cret\r")
+	if err := typed.Wait(); err != nil || strings.Contains(screen.String(), "typed-s3cret") || !strings.Contains(screen.String(), "Stored the password") {
+		t.Errorf("keyring set at a terminal: %v\n%q", err, screen.String())
+	}
+	get := exec.Command(bin, "keyring", "get", "typed")
+	get.Env = env
+	if out, err := get.Output(); err != nil || string(out) != "typed-s3cret\n" {
+		t.Errorf("the typed password: %q, %v", out, err)
+	}
+
 	del := exec.Command(bin, "keyring", "delete", "nas")
 	del.Env = env
 	if out, err := del.CombinedOutput(); err != nil {
 		t.Fatalf("keyring delete: %v\n%s", err, out)
 	}
-	get := exec.Command(bin, "keyring", "get", "nas")
+	get = exec.Command(bin, "keyring", "get", "nas")
 	get.Env = env
 	if out, err := get.CombinedOutput(); err == nil || strings.Contains(string(out), strings.TrimSpace(string(password))) {
 		t.Errorf("keyring get after delete: %v\n%s", err, out)
