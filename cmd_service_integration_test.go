@@ -296,6 +296,12 @@ func TestServiceAPI(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "first check", func() bool { return repoStatus(t, s, "nas").State == service.StateStale })
 
+	// Check now answers with the repository's fresh status.
+	before := repoStatus(t, s, "nas").CheckedAt
+	if r, err := s.client.Check(ctx, "nas"); err != nil || r.Name != "nas" || r.State != service.StateStale || !r.CheckedAt.After(before) || len(r.Locks) != 1 {
+		t.Errorf("check now: %+v, %v", r, err)
+	}
+
 	// Unknown repo → 404, bad level → 400, all without confirm → 400.
 	if _, err := s.client.Check(ctx, "nope"); !isAPIError(err, 404) {
 		t.Errorf("check of an unknown repo: %v", err)
