@@ -11,7 +11,10 @@ export LANGUAGE := en
 # server) for the tests, a C compiler and X/GL headers for Fyne.
 # Xvfb, dbus, x11-utils and imagemagick run the tray tests on a private desktop;
 # mingw-w64 cross-builds the Windows GUI.
-APT_PACKAGES := restic rclone openssh-server gnome-keyring gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
+# gnome-keyring (a real Secret Service for the keyring test) comes without its
+# Recommends, which would rewrite PAM's config and pull in a systemd session.
+APT_BARE_PACKAGES := gnome-keyring
+APT_PACKAGES := restic rclone openssh-server gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
 
 .PHONY: all build nogui cross windows package screenshots run demo test deps vet fuzz clean
 
@@ -76,16 +79,23 @@ fuzz:
 # Install what the build and the tests need: as root via apt-get, otherwise
 # print the exact command and stop.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+	@missing=""; bare=""; \
+	for p in $(APT_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
-	if [ -n "$$missing" ]; then \
+	for p in $(APT_BARE_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || bare="$$bare $$p"; \
+	done; \
+	if [ -n "$$missing$$bare" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			echo "Installing:$$missing"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+			echo "Installing:$$missing$$bare"; \
+			apt-get update -qq || exit 1; \
+			if [ -n "$$missing" ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; fi; \
+			if [ -n "$$bare" ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$bare >/dev/null || exit 1; fi; \
 		else \
 			echo "Missing Debian packages. Run:"; \
-			echo "  sudo apt-get install -y$$missing"; \
+			[ -z "$$missing" ] || echo "  sudo apt-get install -y$$missing"; \
+			[ -z "$$bare" ] || echo "  sudo apt-get install -y --no-install-recommends$$bare"; \
 			exit 1; \
 		fi; \
 	fi

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -49,7 +50,7 @@ func newKeyringCommand() *cobra.Command {
 		Short: "Store a repository's password, read from standard input, in the OS keyring",
 		Long: `Store a repository's password in the OS keyring. The password is read from
 the first line of standard input, never from the command line, where other
-users could see it:
+users could see it; at a terminal it asks, without echo:
 
     lockwatch keyring set nas < ~/nas-password
     pass show restic/nas | lockwatch keyring set nas`,
@@ -58,14 +59,9 @@ users could see it:
 			var pw string
 			var err error
 			if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-				// A person types it: without echo, as ssh and sudo ask.
 				fmt.Fprintf(cmd.ErrOrStderr(), "Password for %q: ", args[0])
-				var typed []byte
-				typed, err = term.ReadPassword(int(f.Fd()))
+				pw, err = askPassword(int(f.Fd()))
 				fmt.Fprintln(cmd.ErrOrStderr())
-				if err == nil {
-					pw, err = readPassword(strings.NewReader(string(typed)))
-				}
 			} else {
 				pw, err = readPassword(cmd.InOrStdin())
 			}
@@ -92,6 +88,31 @@ users could see it:
 }
 
 // readPassword reads the first line of r, without its line ending.
+// askPassword reads a password typed at the terminal fd without echo, as
+// ssh and sudo ask. Ctrl-C gives the terminal its echo back before exiting.
+func askPassword(fd int) (string, error) {
+	state, err := term.GetState(fd)
+	if err != nil {
+		return "", err
+	}
+	interrupt := make(chan os.Signal, 1)
+	signal.Notify(interrupt, os.Interrupt)
+	defer signal.Stop(interrupt)
+	go func() {
+		if _, ok := <-interrupt; ok {
+			_ = term.Restore(fd, state)
+			fmt.Fprintln(os.Stderr)
+			os.Exit(130)
+		}
+	}()
+	defer close(interrupt)
+	typed, err := term.ReadPassword(fd)
+	if err != nil {
+		return "", err
+	}
+	return readPassword(strings.NewReader(string(typed)))
+}
+
 func readPassword(r io.Reader) (string, error) {
 	line, err := bufio.NewReader(io.LimitReader(r, maxPassword+1)).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -102,7 +123,7 @@ func readPassword(r io.Reader) (string, error) {
 	}
 	pw := strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 	if pw == "" {
-		return "", errors.New("no password on standard input")
+		return "", errors.New("no password given")
 	}
 	return pw, nil
 }

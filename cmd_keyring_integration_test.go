@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -40,7 +41,8 @@ func secretService(t *testing.T) []string {
 	if err := bus.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { bus.Process.Kill(); bus.Wait() })
+	// SIGTERM: dbus-daemon then removes its socket from /tmp.
+	t.Cleanup(func() { bus.Process.Signal(syscall.SIGTERM); bus.Wait() })
 	addr, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		t.Fatalf("dbus-daemon printed no address: %v", err)
@@ -56,7 +58,7 @@ func secretService(t *testing.T) []string {
 	if err := keyring.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { keyring.Process.Kill(); keyring.Wait() })
+	t.Cleanup(func() { keyring.Process.Signal(syscall.SIGTERM); keyring.Wait() })
 
 	conn, err := dbus.Connect(strings.TrimSpace(addr))
 	if err != nil {
@@ -72,9 +74,9 @@ func secretService(t *testing.T) []string {
 
 // The keyring path end to end with a real Secret Service: the password goes
 // in through `lockwatch keyring set` (stdin), the config only says
-// password_keyring = true, and restic gets the password by running
-// `lockwatch keyring get` (RESTIC_PASSWORD_COMMAND): it opens the real
-// repository and lockwatch finds the real orphaned lock, with either reader.
+// password_keyring = true, and the real repository opens with it: restic
+// gets it by running `lockwatch keyring get` (RESTIC_PASSWORD_COMMAND), the
+// native reader from the keyring directly; both find the orphaned lock.
 func TestKeyringWithARealSecretService(t *testing.T) {
 	env := secretService(t)
 	repo := demotest.LocalRepo(t)
@@ -122,9 +124,19 @@ func TestKeyringWithARealSecretService(t *testing.T) {
 	if err := typed.Start(); err != nil {
 		t.Fatalf("script (bsdutils): %v", err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- typed.Wait() }()
+	t.Cleanup(func() { typed.Process.Kill(); <-exited })
 	waitFor(t, 10*time.Second, "the password prompt", func() bool { return strings.Contains(screen.String(), `Password for "typed": `) })
+	time.Sleep(300 * time.Millisecond) // the prompt is written just before echo goes off
 	io.WriteString(tty, "typed-s3cret\r")
-	if err := typed.Wait(); err != nil || strings.Contains(screen.String(), "typed-s3cret") || !strings.Contains(screen.String(), "Stored the password") {
+	select {
+	case err = <-exited:
+		exited <- err // for the cleanup
+	case <-time.After(15 * time.Second):
+		t.Fatalf("keyring set at a terminal did not end:\n%q", screen.String())
+	}
+	if err != nil || strings.Contains(screen.String(), "typed-s3cret") || !strings.Contains(screen.String(), "Stored the password") {
 		t.Errorf("keyring set at a terminal: %v\n%q", err, screen.String())
 	}
 	get := exec.Command(bin, "keyring", "get", "typed")

@@ -106,7 +106,7 @@ func TestRunOverlapSkipsTheSecond(t *testing.T) {
 	var firstWaitErr error
 	exited := make(chan struct{})
 	go func() { firstWaitErr = first.Wait(); close(exited) }()
-	t.Cleanup(func() { first.Process.Kill(); <-exited })
+	t.Cleanup(func() { data.Close(); first.Process.Kill(); <-exited })
 	holder := runner.LockPath(e.state, "nas") + ".holder"
 	waitFor(t, 30*time.Second, "the first run to take its guard", func() bool { _, err := os.Stat(holder); return err == nil })
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/restic"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
@@ -125,8 +126,8 @@ func checkResticprofile(r *config.Repo, st *RepoStatus) error {
 			run := &RunSummary{StartedAt: end.Add(-time.Duration(b.Duration * float64(time.Second))), EndedAt: end, Result: "ok", Summary: "resticprofile " + profile + " backup"}
 			if !b.Success {
 				run.Result, run.ExitCode, run.Summary = "failed", 1, run.Summary+": "+b.Error
-				if line := lastLine(b.Stderr); line != "" {
-					run.Summary += " (" + line + ")"
+				if why := stderrReason(b.Stderr); why != "" {
+					run.Summary += " (" + why + ")"
 				}
 			}
 			st.LastRun = run
@@ -141,8 +142,8 @@ func checkResticprofile(r *config.Repo, st *RepoStatus) error {
 			if s.Error != "" {
 				msg += ": " + s.Error
 			}
-			if line := lastLine(s.Stderr); line != "" {
-				msg += " (" + line + ")"
+			if why := stderrReason(s.Stderr); why != "" {
+				msg += " (" + why + ")"
 			}
 			st.Failure = joinFailure(st.Failure, msg)
 		}
@@ -150,15 +151,10 @@ func checkResticprofile(r *config.Repo, st *RepoStatus) error {
 	return nil
 }
 
-// lastLine is the last non-empty line of text (restic's stderr ends with
-// its reason, e.g. "Fatal: unable to open repository"), at most 200 bytes.
-func lastLine(text string) string {
-	lines := strings.Split(strings.TrimSpace(text), "\n")
-	line := strings.TrimSpace(lines[len(lines)-1])
-	if len(line) > 200 {
-		line = strings.ToValidUTF8(line[:200], "") + "…"
-	}
-	return line
+// stderrReason is the line of restic's stderr that says why it failed, as
+// the restic driver's error parser picks it.
+func stderrReason(stderr string) string {
+	return restic.Classify("", 1, []byte(stderr)).Detail
 }
 
 func joinFailure(a, b string) string {

@@ -117,14 +117,14 @@ func TestResticprofileStatus(t *testing.T) {
 	repo := demotest.LocalRepo(t)
 	status := filepath.Join(t.TempDir(), "status.json")
 	os.WriteFile(status, []byte(`{"profiles": {"home": {
-		"backup": {"success": false, "time": "2026-11-22T02:00:00+01:00", "error": "exit status 1", "stderr": "Fatal: unable to open repo", "duration": 3},
+		"backup": {"success": false, "time": "2026-11-22T02:00:00+01:00", "error": "exit status 1", "stderr": "Fatal: repository does not exist: unable to open config file: stat /srv/r/config: no such file or directory\nIs there a repository at the following location?\n/srv/r", "duration": 3},
 		"check": {"success": true, "time": "2026-11-21T02:00:00+01:00", "error": "", "duration": 30}}}}`), 0o600)
 	st := checkWith(t, repo, fmt.Sprintf("resticprofile_status = %q\nresticprofile_profile = \"home\"\n", status))
-	if st.State != service.StateFailed || st.Failure != "resticprofile home backup failed at 2026-11-22T02:00:00+01:00: exit status 1 (Fatal: unable to open repo)" {
+	if st.State != service.StateFailed || st.Failure != "resticprofile home backup failed at 2026-11-22T02:00:00+01:00: exit status 1 (repository does not exist: unable to open config file: stat /srv/r/config: no such file or directory)" {
 		t.Errorf("failed backup section: %s %q", st.State, st.Failure)
 	}
 	// Its backup section is the repository's last run.
-	if r := st.LastRun; r == nil || r.Result != "failed" || r.Summary != "resticprofile home backup: exit status 1 (Fatal: unable to open repo)" ||
+	if r := st.LastRun; r == nil || r.Result != "failed" || r.Summary != "resticprofile home backup: exit status 1 (repository does not exist: unable to open config file: stat /srv/r/config: no such file or directory)" ||
 		!r.EndedAt.Equal(time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC)) || r.EndedAt.Sub(r.StartedAt) != 3*time.Second {
 		t.Errorf("last run from resticprofile: %+v", r)
 	}

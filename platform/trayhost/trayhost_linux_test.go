@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/godbus/dbus/v5"
@@ -20,7 +21,8 @@ func TestAvailableFollowsTheWatcherName(t *testing.T) {
 	if err := bus.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { bus.Process.Kill(); bus.Wait() })
+	// SIGTERM: dbus-daemon then removes its socket from /tmp.
+	t.Cleanup(func() { bus.Process.Signal(syscall.SIGTERM); bus.Wait() })
 	addr, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
