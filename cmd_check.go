@@ -5,19 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/signal"
 	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
-	"github.com/lockwatch/lockwatch/platform/paths"
 	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/lock"
-	"github.com/lockwatch/lockwatch/service/store"
 	"github.com/spf13/cobra"
 )
 
@@ -79,16 +76,9 @@ func runCheck(cmd *cobra.Command, names []string, asJSON bool) error {
 // applyLastRuns adds how each repository's last `lockwatch run` ended,
 // from the store the runs are recorded in, as the service does.
 func applyLastRuns(st *service.Status) {
-	stateDir, err := paths.StateDir()
-	if err != nil {
-		return
-	}
-	if _, err := os.Stat(daemon.StorePath(stateDir)); err != nil {
+	db, ok, _ := daemon.OpenUserStore(false)
+	if !ok {
 		return // no run was ever recorded
-	}
-	db, err := store.Open(daemon.StorePath(stateDir))
-	if err != nil {
-		return
 	}
 	for i := range st.Repos {
 		last, ran := service.LastRuns(db, st.Repos[i].Name)

@@ -8,10 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lockwatch/lockwatch/platform/paths"
 	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/runner"
-	"github.com/lockwatch/lockwatch/service/store"
 )
 
 func newRunsCommand() *cobra.Command {
@@ -51,11 +49,7 @@ func runRuns(cmd *cobra.Command, repo string, asJSON bool, limit int) error {
 	if limit < 0 {
 		return usageError{errors.New("--limit must not be negative")}
 	}
-	stateDir, err := paths.StateDir()
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(daemon.StorePath(stateDir))
+	st, _, err := daemon.OpenUserStore(true)
 	if err != nil {
 		return err
 	}

@@ -9,12 +9,10 @@ import (
 	"syscall"
 	"text/tabwriter"
 
-	"github.com/lockwatch/lockwatch/platform/paths"
 	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/daemon"
-	"github.com/lockwatch/lockwatch/service/store"
 	"github.com/spf13/cobra"
 )
 
@@ -80,11 +78,7 @@ func unlockInProcess(ctx context.Context, cfg *config.Config, name string, opts 
 }
 
 func recordRemovals(res service.UnlockResult, by string) error {
-	stateDir, err := paths.StateDir()
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(daemon.StorePath(stateDir))
+	st, _, err := daemon.OpenUserStore(true)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,10 +10,9 @@ import (
 	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/config"
-	"github.com/lockwatch/lockwatch/service/daemon"
+	"github.com/lockwatch/lockwatch/service/daemon/daemontest"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
 	"github.com/lockwatch/lockwatch/service/lock"
-	"github.com/lockwatch/lockwatch/service/store"
 )
 
 const settingsConfig = `# my settings
@@ -26,25 +24,11 @@ env = { AWS_SECRET_ACCESS_KEY = "env-s3cr3t" }
 `
 
 // newTestSettings shows the settings of a real daemon (in this process,
-// as when no service runs) on a config file in a temp dir. The keyring is
-// go-keyring's in-memory mock, a stand-in for the OS keyring: there is no
-// Secret Service here, and tests must not touch the real one.
+// as when no service runs) on a config file in a temp dir; its keyring is a
+// stand-in (see daemontest.New).
 func newTestSettings(t *testing.T, text string) (*SettingsView, string) {
 	t.Helper()
-	config.MockKeyring()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(dir, "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := daemon.New(daemon.Options{ConfigPath: path, Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, path := daemontest.New(t, text)
 	test.NewTempApp(t)
 	v := NewSettingsView(api.Local{Daemon: d})
 	v.inline = true

@@ -8,15 +8,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/daemon"
+	"github.com/lockwatch/lockwatch/service/daemon/daemontest"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
-	"github.com/lockwatch/lockwatch/service/store"
 )
 
 // The keyring here is go-keyring's in-memory mock, standing in for the OS
@@ -36,22 +35,7 @@ var apiSecrets = []string{"url-s3cr3t", "cmd-s3cr3t", "env-s3cr3t", "typed-s3cr3
 // TCP instead of the socket.
 func settingsServer(t *testing.T) (*daemon.Daemon, *Client, *httptest.Server, string) {
 	t.Helper()
-	// A stand-in keyring (go-keyring's in-memory mock): in-process tests must not
-	// reach the developer's keyring; TestKeyringWithARealSecretService runs a real one.
-	config.MockKeyring()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(path, []byte(apiConfig), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(dir, "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := daemon.New(daemon.Options{ConfigPath: path, Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, path := daemontest.New(t, apiConfig) // with a stand-in keyring
 	srv := httptest.NewServer(Handler(d))
 	t.Cleanup(srv.Close)
 	addr := srv.Listener.Addr().String()

@@ -24,6 +24,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/lockwatch/lockwatch/platform/atomicfile"
+	"github.com/lockwatch/lockwatch/service/lock"
 )
 
 // AutoUnlock selects which locks lockwatch removes by itself.
@@ -39,6 +40,18 @@ const (
 	// refreshed for longer than Defaults.UnrefreshedAfter.
 	AutoUnlockUnrefreshed AutoUnlock = "unrefreshed"
 )
+
+// Verdicts is what the level lets lockwatch remove by itself (the service's
+// auto-unlock, the run wrapper's unlock of a blocking lock); nil for off.
+func (a AutoUnlock) Verdicts() []lock.Verdict {
+	switch a {
+	case AutoUnlockStale:
+		return []lock.Verdict{lock.Orphaned, lock.Expired}
+	case AutoUnlockUnrefreshed:
+		return []lock.Verdict{lock.Orphaned, lock.Expired, lock.Unrefreshed}
+	}
+	return nil
+}
 
 // Default values applied by Parse.
 const (

@@ -959,3 +959,17 @@ func FuzzParse(f *testing.F) {
 		indexLines(in)
 	})
 }
+
+func TestAutoUnlockVerdicts(t *testing.T) {
+	for level, want := range map[AutoUnlock]string{
+		AutoUnlockOff: "", AutoUnlockStale: "orphaned expired", AutoUnlockUnrefreshed: "orphaned expired unrefreshed", "": "",
+	} {
+		var got []string
+		for _, v := range level.Verdicts() {
+			got = append(got, string(v))
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("%q removes %v, want %q", level, got, want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lockwatch/lockwatch/platform/paths"
 	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
@@ -315,7 +316,7 @@ func (d *Daemon) check(ctx context.Context, r *config.Repo) service.RepoStatus {
 	ctx, cancel := context.WithTimeout(ctx, 3*cfg.Defaults.Timeout.Duration)
 	defer cancel()
 	st := checker.Check(ctx, r)
-	if verdicts := autoUnlockVerdicts(r.AutoUnlock); verdicts != nil && hasAny(st, verdicts) {
+	if verdicts := r.AutoUnlock.Verdicts(); verdicts != nil && hasAny(st, verdicts) {
 		done := d.removalOf(r.Name)
 		res, err := checker.Unlock(ctx, r, service.UnlockOptions{Verdicts: verdicts})
 		d.record(r.Name, res, "auto")
@@ -331,17 +332,6 @@ func (d *Daemon) check(ctx context.Context, r *config.Repo) service.RepoStatus {
 	service.ApplyLastRun(&st, last, ran)
 	d.update(r.Name, st)
 	return st
-}
-
-// autoUnlockVerdicts is what each auto_unlock level removes.
-func autoUnlockVerdicts(level config.AutoUnlock) []lock.Verdict {
-	switch level {
-	case config.AutoUnlockStale:
-		return []lock.Verdict{lock.Orphaned, lock.Expired}
-	case config.AutoUnlockUnrefreshed:
-		return []lock.Verdict{lock.Orphaned, lock.Expired, lock.Unrefreshed}
-	}
-	return nil
 }
 
 func hasAny(st service.RepoStatus, verdicts []lock.Verdict) bool {
@@ -581,6 +571,22 @@ func (d *Daemon) publish(ev Event) {
 
 // StorePath is where the service keeps its state in stateDir.
 func StorePath(stateDir string) string { return filepath.Join(stateDir, "state.db") }
+
+// OpenUserStore opens this user's history, which the service, the CLI and
+// the run wrapper all write. ok is false, with no error, when none exists
+// yet and create is false.
+func OpenUserStore(create bool) (st *store.Store, ok bool, err error) {
+	dir, err := paths.StateDir()
+	if err != nil {
+		return nil, false, err
+	}
+	path := StorePath(dir)
+	if _, err := os.Stat(path); err != nil && !create {
+		return nil, false, nil
+	}
+	st, err = store.Open(path)
+	return st, err == nil, err
+}
 
 // LockPath is the single-instance lock file in stateDir.
 func LockPath(stateDir string) string { return filepath.Join(stateDir, "service.lock") }

@@ -22,22 +22,9 @@ func newRepoDaemon(t *testing.T) (d *Daemon, st *store.Store, lockID string) {
 	t.Helper()
 	repo := demotest.LocalRepo(t)
 	dead := demotest.Orphan(t, repo)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "config.toml")
-	text := fmt.Sprintf("[defaults]\nrestic = %q\n[[repo]]\nname = \"nas\"\nrepository = %q\npassword_file = %q\n",
-		demotest.Restic(t), repo.Location, repo.PasswordFile)
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(dir, "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err = New(Options{ConfigPath: path, Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d, st, dead.LockID
+	d, _ = newSettingsDaemon(t, fmt.Sprintf("[defaults]\nrestic = %q\n[[repo]]\nname = \"nas\"\nrepository = %q\npassword_file = %q\n",
+		demotest.Restic(t), repo.Location, repo.PasswordFile))
+	return d, d.store, dead.LockID
 }
 
 // Two removals at once (a click while auto-unlock runs) remove and record

@@ -12,25 +12,12 @@ import (
 	"github.com/lockwatch/lockwatch/service/lock"
 )
 
-// AutoUnlockVerdicts is what each auto_unlock level lets lockwatch remove
-// by itself: the same sets the service's auto-unlock uses (kept here too
-// because package daemon must stay free to import this one).
-func AutoUnlockVerdicts(level config.AutoUnlock) []lock.Verdict {
-	switch level {
-	case config.AutoUnlockStale:
-		return []lock.Verdict{lock.Orphaned, lock.Expired}
-	case config.AutoUnlockUnrefreshed:
-		return []lock.Verdict{lock.Orphaned, lock.Expired, lock.Unrefreshed}
-	}
-	return nil
-}
-
 // autoUnlock removes the lock c describes when the repository's
 // auto_unlock level covers its verdict, and reports whether it is gone.
 // It fills in c's verdict, or its note when it leaves the lock alone.
 func (x *execution) autoUnlock(ctx context.Context, c *Conflict) bool {
 	level := x.repo.AutoUnlock
-	verdicts := AutoUnlockVerdicts(level)
+	verdicts := level.Verdicts()
 	if verdicts == nil {
 		c.note = "auto_unlock is off"
 		return false
