@@ -165,16 +165,12 @@ func stop() error {
 var pidLine = regexp.MustCompile(`(?m)^\s*pid = (\d+)`)
 
 func status() (string, error) {
-	plist, err := plistPath()
-	if err != nil {
-		return "", err
-	}
-	ok, err := exists(plist)
-	if err != nil {
-		return "", err
-	}
-	if !ok {
+	plist, err := installedPlist()
+	if errors.Is(err, ErrNotInstalled) {
 		return "not installed", nil
+	}
+	if err != nil {
+		return "", err
 	}
 	what := "LaunchAgent " + tildify(plist)
 	isLoaded, out := loaded()
