@@ -16,7 +16,12 @@ export LANGUAGE := en
 APT_BARE_PACKAGES := gnome-keyring
 APT_PACKAGES := restic rclone openssh-server gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
 
-.PHONY: all build nogui cross windows package screenshots run demo test deps vet fuzz clean
+# The tests that drive restic run twice: with Debian 12's restic (0.14, from
+# apt-get) and with Debian 13's (0.18, fetched by .ci/restic-trixie.sh into
+# a cache dir; the system's apt setup stays as it is).
+RESTIC_PACKAGES := . ./app/... ./service/...
+
+.PHONY: all build nogui cross windows package screenshots run demo test test-restic-0.18 test-fresh deps vet fuzz clean
 
 all: build
 
@@ -65,7 +70,25 @@ run: deps build
 
 test: deps vet
 	$(GO) test -count=1 ./...
+	$(MAKE) test-restic-0.18
 	$(MAKE) fuzz
+
+# demotest.Restic honours LOCKWATCH_TEST_RESTIC; PATH covers the configs
+# that name plain "restic".
+test-restic-0.18: deps
+	@r18="$$(.ci/restic-trixie.sh)" && echo "Again with $$("$$r18" version)" && \
+	LOCKWATCH_TEST_RESTIC="$$r18" PATH="$$(dirname "$$r18"):$$PATH" $(GO) test -count=1 $(RESTIC_PACKAGES)
+
+# The whole of CI as a new machine runs it: a fresh clone of HEAD, with
+# empty HOME, GOPATH, GOMODCACHE and GOCACHE (Go's own toolchain stays).
+test-fresh:
+	@tmp="$$(mktemp -d /tmp/lockwatch-fresh.XXXXXX)"; \
+	trap 'chmod -R u+w "$$tmp" 2>/dev/null; rm -rf "$$tmp"' EXIT; \
+	mkdir -p "$$tmp/home" && git clone -q "$(CURDIR)" "$$tmp/src" && cd "$$tmp/src" && \
+	echo "test-fresh: $$(git log -1 --format='%h %s') in $$tmp" && \
+	env -u XDG_CACHE_HOME -u XDG_CONFIG_HOME -u XDG_STATE_HOME -u XDG_DATA_HOME -u XDG_RUNTIME_DIR -u GOFLAGS \
+		HOME="$$tmp/home" GOPATH="$$tmp/gopath" GOMODCACHE="$$tmp/gomodcache" GOCACHE="$$tmp/gocache" \
+		bash .ci/run
 
 vet:
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || { echo "gofmt: the files above need formatting"; exit 1; }
@@ -77,7 +100,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeLock -fuzztime 10s ./service/native/
 
 # Install what the build and the tests need: as root via apt-get, otherwise
-# print the exact command and stop.
+# print the exact command and stop. Then every Go module of the build, for
+# every OS (so no test meets "go: downloading" later), and, as root,
+# Debian 13's restic for the second test pass.
 deps:
 	@missing=""; bare=""; \
 	for p in $(APT_PACKAGES); do \
@@ -99,6 +124,8 @@ deps:
 			exit 1; \
 		fi; \
 	fi
+	@$(GO) mod download
+	@if [ "$$(id -u)" = 0 ]; then .ci/restic-trixie.sh >/dev/null; fi
 
 clean:
 	rm -rf bin dist

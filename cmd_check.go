@@ -11,8 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/lock"
 	"github.com/spf13/cobra"
@@ -52,11 +52,11 @@ func runCheck(cmd *cobra.Command, names []string, asJSON bool) error {
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	var st service.Status
+	var st check.Status
 	if client, svc := api.Connect(ctx, cfg.Path); client != nil {
 		st, err = checkViaService(ctx, client, svc, names)
 	} else {
-		st, err = service.NewChecker(cfg).CheckAll(ctx, names...)
+		st, err = check.NewChecker(cfg).CheckAll(ctx, names...)
 		st.Source = "in-process"
 		applyLastRuns(&st)
 	}
@@ -75,23 +75,23 @@ func runCheck(cmd *cobra.Command, names []string, asJSON bool) error {
 
 // applyLastRuns adds how each repository's last `lockwatch run` ended,
 // from the store the runs are recorded in, as the service does.
-func applyLastRuns(st *service.Status) {
+func applyLastRuns(st *check.Status) {
 	db, ok, _ := daemon.OpenUserStore(false)
 	if !ok {
 		return // no run was ever recorded
 	}
 	for i := range st.Repos {
-		last, ran := service.LastRuns(db, st.Repos[i].Name)
-		service.ApplyLastRun(&st.Repos[i], last, ran)
+		last, ran := check.LastRuns(db, st.Repos[i].Name)
+		check.ApplyLastRun(&st.Repos[i], last, ran)
 	}
 }
 
 // exitForStatus is check's and status's exit status.
-func exitForStatus(st service.Status) error {
+func exitForStatus(st check.Status) error {
 	switch worst := st.Worst(); {
-	case worst == service.StateError:
+	case worst == check.StateError:
 		return exitCodeError{exitError}
-	case worst.Worse(service.StateBusy):
+	case worst.Worse(check.StateBusy):
 		return exitCodeError{exitAttention}
 	}
 	return nil
@@ -99,14 +99,14 @@ func exitForStatus(st service.Status) error {
 
 // checkViaService asks the running service to check now, so that its
 // schedule, history and tray see the result too.
-func checkViaService(ctx context.Context, c *api.Client, svc service.Status, names []string) (service.Status, error) {
+func checkViaService(ctx context.Context, c *api.Client, svc check.Status, names []string) (check.Status, error) {
 	if len(names) == 0 {
 		for _, r := range svc.Repos {
 			names = append(names, r.Name)
 		}
 	}
-	st := service.Status{CheckedAt: time.Now(), Source: "service", ConfigPath: svc.ConfigPath, PID: svc.PID, StartedAt: svc.StartedAt,
-		Repos: make([]service.RepoStatus, len(names))}
+	st := check.Status{CheckedAt: time.Now(), Source: "service", ConfigPath: svc.ConfigPath, PID: svc.PID, StartedAt: svc.StartedAt,
+		Repos: make([]check.RepoStatus, len(names))}
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	for i, name := range names {
@@ -121,7 +121,7 @@ func checkViaService(ctx context.Context, c *api.Client, svc service.Status, nam
 }
 
 // printStatus writes a line per repository and an indented line per lock.
-func printStatus(w io.Writer, st service.Status) {
+func printStatus(w io.Writer, st check.Status) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	if len(st.Repos) == 0 {
 		fmt.Fprintln(tw, "no repositories configured")
@@ -138,7 +138,7 @@ func printStatus(w io.Writer, st service.Status) {
 	tw.Flush()
 }
 
-func repoSummary(r service.RepoStatus) string {
+func repoSummary(r check.RepoStatus) string {
 	if r.Error != "" {
 		return r.Error
 	}
@@ -162,7 +162,7 @@ func repoSummary(r service.RepoStatus) string {
 }
 
 // printLock writes one lock as a tab-separated row.
-func printLock(w io.Writer, indent string, l service.LockStatus) {
+func printLock(w io.Writer, indent string, l check.LockStatus) {
 	if l.Verdict == lock.Invalid {
 		fmt.Fprintf(w, "%s%s\t\t\t\t\t\t%s\t%s\n", indent, l.ShortID(), l.Verdict, l.Reason)
 		return

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/demo"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
 )
@@ -79,11 +79,11 @@ func TestCheckAndUnlockCommands(t *testing.T) {
 	if code != exitAttention {
 		t.Fatalf("check --json exited %d: %s%s", code, out, errOut)
 	}
-	var st service.Status
+	var st check.Status
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		t.Fatalf("check --json printed no JSON: %v\n%s", err, out)
 	}
-	if len(st.Repos) != 1 || st.Repos[0].State != service.StateStale || len(st.Repos[0].Locks) != 2 {
+	if len(st.Repos) != 1 || st.Repos[0].State != check.StateStale || len(st.Repos[0].Locks) != 2 {
 		t.Fatalf("check --json: %s", out)
 	}
 	for _, l := range st.Repos[0].Locks {
@@ -130,7 +130,7 @@ func TestCheckAndUnlockCommands(t *testing.T) {
 	}
 	// unlock --json, with nothing stale left: what stayed, as JSON.
 	out, errOut, code = lockwatch(t, "unlock", "demo", "--config", cfg, "--json")
-	var res service.UnlockResult
+	var res check.UnlockResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil || code != exitOK {
 		t.Fatalf("unlock --json: exit %d, %v\n%s%s", code, err, out, errOut)
 	}
@@ -210,7 +210,7 @@ func TestDemoCommand(t *testing.T) {
 	}
 	cfg := filepath.Join(dir, "config.toml")
 	out, _, code = lockwatch(t, "check", "--config", cfg, "--json")
-	var st service.Status
+	var st check.Status
 	if err := json.Unmarshal([]byte(out), &st); err != nil || code != exitAttention {
 		t.Fatalf("check of the demo: exit %d: %v\n%s", code, err, out)
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
 )
 
@@ -95,15 +95,15 @@ func TestKeyringWithARealSecretService(t *testing.T) {
 	for _, reader := range []string{"restic", "native"} {
 		cfg := writeConfig(t, fmt.Sprintf("[defaults]\nrestic = %q\n[[repo]]\nname = \"nas\"\nrepository = %q\npassword_keyring = true\nreader = %q\n",
 			demotest.Restic(t), repo.Location, reader))
-		check := exec.Command(bin, "--config", cfg, "check", "--json")
-		check.Env = env
-		out, _ := check.Output()
-		var st service.Status
+		checkCmd := exec.Command(bin, "--config", cfg, "check", "--json")
+		checkCmd.Env = env
+		out, _ := checkCmd.Output()
+		var st check.Status
 		if err := json.Unmarshal(out, &st); err != nil || len(st.Repos) != 1 {
 			t.Fatalf("%s: check --json: %v\n%s", reader, err, out)
 		}
 		r := st.Repos[0]
-		if r.State != service.StateStale || r.Reader != reader || len(r.Locks) != 1 || r.Locks[0].ID != dead.LockID {
+		if r.State != check.StateStale || r.Reader != reader || len(r.Locks) != 1 || r.Locks[0].ID != dead.LockID {
 			t.Errorf("%s: %s %q, reader %q, locks %+v", reader, r.State, r.Error, r.Reader, r.Locks)
 		}
 		if data, _ := os.ReadFile(cfg); strings.Contains(string(data), strings.TrimSpace(string(password))) {

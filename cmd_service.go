@@ -125,7 +125,7 @@ func runService(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	svc, err := api.StartService(cfgPath, serviceLogger(cmd.ErrOrStderr(), stateDir))
+	svc, err := api.StartServer(cfgPath, serviceLogger(cmd.ErrOrStderr(), stateDir))
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/lockwatch/lockwatch/platform/ipc"
-	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/demo"
@@ -152,7 +152,7 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 	}
 }
 
-func repoStatus(t *testing.T, s *runningService, name string) service.RepoStatus {
+func repoStatus(t *testing.T, s *runningService, name string) check.RepoStatus {
 	t.Helper()
 	st, err := s.client.Status(context.Background())
 	if err != nil {
@@ -164,7 +164,7 @@ func repoStatus(t *testing.T, s *runningService, name string) service.RepoStatus
 		}
 	}
 	t.Fatalf("no repo %s in status", name)
-	return service.RepoStatus{}
+	return check.RepoStatus{}
 }
 
 func writeConfig(t *testing.T, text string) string {
@@ -261,10 +261,10 @@ func TestServiceAutoUnlockLevels(t *testing.T) {
 	if unrefOtherLive != nil && !lockFile(unref, unrefOtherLive.LockID) {
 		t.Error("the service removed another host's live lock")
 	}
-	if r := repoStatus(t, s, "off"); r.State != service.StateStale || r.AutoUnlock != "off" || r.NextCheckAt.IsZero() {
+	if r := repoStatus(t, s, "off"); r.State != check.StateStale || r.AutoUnlock != "off" || r.NextCheckAt.IsZero() {
 		t.Errorf("status of off: %+v", r)
 	}
-	if r := repoStatus(t, s, "unref"); r.State != service.StateBusy {
+	if r := repoStatus(t, s, "unref"); r.State != check.StateBusy {
 		t.Errorf("status of unref after its auto-unlock: %s %+v", r.State, r.Locks)
 	}
 	if h, _ := s.client.History(context.Background(), "off", 10); strings.Contains(fmt.Sprint(h), store.KindRemoval) {
@@ -294,11 +294,11 @@ func TestServiceAPI(t *testing.T) {
 	if err != nil || st.PID != s.cmd.Process.Pid || st.StartedAt.IsZero() || st.Source != "service" {
 		t.Fatalf("status: %+v, %v", st, err)
 	}
-	waitFor(t, 10*time.Second, "first check", func() bool { return repoStatus(t, s, "nas").State == service.StateStale })
+	waitFor(t, 10*time.Second, "first check", func() bool { return repoStatus(t, s, "nas").State == check.StateStale })
 
 	// Check now answers with the repository's fresh status.
 	before := repoStatus(t, s, "nas").CheckedAt
-	if r, err := s.client.Check(ctx, "nas"); err != nil || r.Name != "nas" || r.State != service.StateStale || !r.CheckedAt.After(before) || len(r.Locks) != 1 {
+	if r, err := s.client.Check(ctx, "nas"); err != nil || r.Name != "nas" || r.State != check.StateStale || !r.CheckedAt.After(before) || len(r.Locks) != 1 {
 		t.Errorf("check now: %+v, %v", r, err)
 	}
 
@@ -482,7 +482,7 @@ func TestServiceHangingBackend(t *testing.T) {
 		if len(goodChecks) == 0 || g.CheckedAt.After(goodChecks[len(goodChecks)-1]) {
 			goodChecks = append(goodChecks, g.CheckedAt)
 		}
-		return repoStatus(t, s, "hang").State == service.StateError
+		return repoStatus(t, s, "hang").State == check.StateError
 	})
 	h := repoStatus(t, s, "hang")
 	if !strings.Contains(h.Error, "timed out") {
@@ -494,7 +494,7 @@ func TestServiceHangingBackend(t *testing.T) {
 	if len(goodChecks) < 3 {
 		t.Errorf("the good repo was checked only %d times while the other hung", len(goodChecks))
 	}
-	if g := repoStatus(t, s, "good"); g.State != service.StateOK {
+	if g := repoStatus(t, s, "good"); g.State != check.StateOK {
 		t.Errorf("good repo: %+v", g)
 	}
 }
@@ -559,7 +559,7 @@ func TestRunReportsToTheService(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "the service shows the failed run", func() bool {
 		r := repoStatus(t, s, "nas")
-		return r.State == service.StateFailed && r.LastRun != nil && r.LastRun.Result == "failed" && r.LastRun.ExitCode == 3
+		return r.State == check.StateFailed && r.LastRun != nil && r.LastRun.Result == "failed" && r.LastRun.ExitCode == 3
 	})
 	waitFor(t, 5*time.Second, "the run on the event stream", func() bool { return strings.Contains(streamed.String(), "run:nas") })
 
@@ -571,7 +571,7 @@ func TestRunReportsToTheService(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "the good run clears the failure", func() bool {
 		r := repoStatus(t, s, "nas")
-		return r.State == service.StateOK && r.LastRun != nil && r.LastRun.Result == "ok"
+		return r.State == check.StateOK && r.LastRun != nil && r.LastRun.Result == "ok"
 	})
 }
 

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/check"
 )
 
 func newStatusCommand() *cobra.Command {
@@ -32,7 +32,7 @@ EXIT STATUS
 			client, st := api.Connect(ctx, cfg.Path)
 			if client == nil {
 				cmd.PrintErrln("no lockwatch service is running with this config; checking in-process (start it: lockwatch service run, or service install)")
-				if st, err = service.NewChecker(cfg).CheckAll(ctx); err != nil {
+				if st, err = check.NewChecker(cfg).CheckAll(ctx); err != nil {
 					return err
 				}
 				st.Source = "in-process"

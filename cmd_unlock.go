@@ -9,8 +9,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 
-	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/spf13/cobra"
@@ -62,11 +62,11 @@ EXIT STATUS
 
 // unlockInProcess unlocks without a service, and still writes the audit
 // trail to the service's store (it is safe to share with a running service).
-func unlockInProcess(ctx context.Context, cfg *config.Config, name string, opts service.UnlockOptions) (service.UnlockResult, error) {
-	checker := service.NewChecker(cfg)
+func unlockInProcess(ctx context.Context, cfg *config.Config, name string, opts check.UnlockOptions) (check.UnlockResult, error) {
+	checker := check.NewChecker(cfg)
 	repo, err := checker.Repo(name)
 	if err != nil {
-		return service.UnlockResult{}, err
+		return check.UnlockResult{}, err
 	}
 	res, err := checker.Unlock(ctx, repo, opts)
 	if len(res.Removed) > 0 {
@@ -77,12 +77,12 @@ func unlockInProcess(ctx context.Context, cfg *config.Config, name string, opts 
 	return res, err
 }
 
-func recordRemovals(res service.UnlockResult, by string) error {
+func recordRemovals(res check.UnlockResult, by string) error {
 	st, _, err := daemon.OpenUserStore(true)
 	if err != nil {
 		return err
 	}
-	_, err = service.RecordRemovals(st, res, by)
+	_, err = check.RecordRemovals(st, res, by)
 	return err
 }
 
@@ -101,11 +101,11 @@ func runUnlock(cmd *cobra.Command, name string, opts unlockOptions) error {
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	var res service.UnlockResult
+	var res check.UnlockResult
 	if client, _ := api.Connect(ctx, cfg.Path); client != nil {
 		res, err = client.Unlock(ctx, name, api.UnlockRequest{Locks: opts.ids, Force: opts.force, All: opts.all, Confirm: opts.all, By: "cli"})
 	} else {
-		res, err = unlockInProcess(ctx, cfg, name, service.UnlockOptions{IDs: opts.ids, Force: opts.force, All: opts.all})
+		res, err = unlockInProcess(ctx, cfg, name, check.UnlockOptions{IDs: opts.ids, Force: opts.force, All: opts.all})
 	}
 	if isRefusal(err) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "lockwatch: refused: %v\n", err)
@@ -139,7 +139,7 @@ func runUnlock(cmd *cobra.Command, name string, opts unlockOptions) error {
 // isRefusal tells lockwatch's refusals, in process or from the service
 // (HTTP 409), from failures.
 func isRefusal(err error) bool {
-	var refused *service.RefusedError
+	var refused *check.RefusedError
 	var apiErr *api.Error
 	return errors.As(err, &refused) || (errors.As(err, &apiErr) && apiErr.Code == http.StatusConflict)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"strings"
@@ -16,9 +17,13 @@ func TestServiceAndPlatformStayHeadless(t *testing.T) {
 			cmd := exec.Command("go", "list", "-deps", "-tags", "nogui",
 				"-f", `{{.ImportPath}} cgo={{len .CgoFiles}}`, "./service/...", "./platform/...")
 			cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH=amd64", "CGO_ENABLED=1")
-			out, err := cmd.CombinedOutput()
+			// Only stdout is parsed: the go command reports on stderr,
+			// e.g. "go: downloading …" with an empty module cache.
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
 			if err != nil {
-				t.Fatalf("go list: %v\n%s", err, out)
+				t.Fatalf("go list: %v\n%s", err, stderr.Bytes())
 			}
 			checked := 0
 			for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {

@@ -1,6 +1,6 @@
 // Package app is lockwatch's desktop face, built with Fyne: the tray icon
 // and menu, the main window, settings and notifications. Everything it
-// shows comes from a service.Status; everything it does goes through the
+// shows comes from a check.Status; everything it does goes through the
 // service's API (or the same service running inside the app).
 package app
 
@@ -25,8 +25,8 @@ import (
 	"github.com/lockwatch/lockwatch/platform/notify"
 	"github.com/lockwatch/lockwatch/platform/paths"
 	"github.com/lockwatch/lockwatch/platform/trayhost"
-	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/daemon"
 )
@@ -57,7 +57,7 @@ type UI struct {
 	notices  *Notices
 
 	mu sync.Mutex
-	st service.Status
+	st check.Status
 }
 
 // Run starts the app and returns when it quits.
@@ -149,7 +149,7 @@ func connect(ctx context.Context, cfgPath string) (api.Backend, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	svc, err := api.StartService(cfgPath, slog.New(slog.NewTextHandler(logFile, nil)))
+	svc, err := api.StartServer(cfgPath, slog.New(slog.NewTextHandler(logFile, nil)))
 	if errors.Is(err, api.ErrAlreadyRunning) {
 		if c, st := api.Connect(ctx, ""); c != nil {
 			return c, "The running lockwatch service watches " + st.ConfigPath + ".", nil
@@ -209,14 +209,14 @@ func (ui *UI) handle(ev daemon.Event) {
 	}
 }
 
-func (ui *UI) status() service.Status {
+func (ui *UI) status() check.Status {
 	ui.mu.Lock()
 	defer ui.mu.Unlock()
 	return ui.st
 }
 
 // show displays st everywhere. Runs on the UI thread.
-func (ui *UI) show(st service.Status) {
+func (ui *UI) show(st check.Status) {
 	ui.mu.Lock()
 	ui.st = st
 	ui.mu.Unlock()

@@ -6,20 +6,20 @@ import (
 	"time"
 
 	"github.com/lockwatch/lockwatch/icons"
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/lock"
 )
 
-func sampleStatus() service.Status {
-	return service.Status{
+func sampleStatus() check.Status {
+	return check.Status{
 		CheckedAt: time.Date(2026, 11, 22, 9, 30, 0, 0, time.Local),
-		Repos: []service.RepoStatus{
-			{Name: "nas", State: service.StateStale, AutoUnlock: "off", Locks: []service.LockStatus{
+		Repos: []check.RepoStatus{
+			{Name: "nas", State: check.StateStale, AutoUnlock: "off", Locks: []check.LockStatus{
 				{ID: strings.Repeat("9", 64), AgeSeconds: 3 * 3600, Exclusive: true, Hostname: "mbp", Username: "alice", PID: 69387, Verdict: lock.Expired, Reason: "not refreshed for 3h"},
 				{ID: strings.Repeat("1", 64), AgeSeconds: 60, Hostname: "vm", Username: "root", PID: 4242, Verdict: lock.Live, Reason: "process 4242 ('restic') is running"},
 			}},
-			{Name: "usb", State: service.StateOK, AutoUnlock: "stale", Locks: []service.LockStatus{}},
-			{Name: "cloud", State: service.StateError, Error: "restic list locks: wrong password or no key found"},
+			{Name: "usb", State: check.StateOK, AutoUnlock: "stale", Locks: []check.LockStatus{}},
+			{Name: "cloud", State: check.StateError, Error: "restic list locks: wrong password or no key found"},
 		},
 	}
 }
@@ -27,23 +27,23 @@ func sampleStatus() service.Status {
 func TestEachStateHasItsLabelAndIcon(t *testing.T) {
 	st := sampleStatus()
 	tests := []struct {
-		state service.State
+		state check.State
 		icon  icons.Status
-	}{{service.StateOK, icons.OK}, {service.StateBusy, icons.Busy}, {service.StateStale, icons.Stale}, {service.StateFailed, icons.Failed}, {service.StateError, icons.Error}}
+	}{{check.StateOK, icons.OK}, {check.StateBusy, icons.Busy}, {check.StateStale, icons.Stale}, {check.StateFailed, icons.Failed}, {check.StateError, icons.Error}}
 	for _, tt := range tests {
-		one := service.Status{Repos: []service.RepoStatus{{Name: "nas", State: tt.state, Error: "boom", Locks: st.Repos[0].Locks}}}
+		one := check.Status{Repos: []check.RepoStatus{{Name: "nas", State: tt.state, Error: "boom", Locks: st.Repos[0].Locks}}}
 		if got := TrayIcon(one); got != tt.icon {
 			t.Errorf("%s: icon %s, want %s", tt.state, got, tt.icon)
 		}
 	}
 	for _, c := range []struct {
-		r    service.RepoStatus
+		r    check.RepoStatus
 		want string
 	}{
 		{st.Repos[0], "nas — stale lock (3h, PID 69387 on mbp)"},
 		{st.Repos[1], "usb — ok, no locks"},
 		{st.Repos[2], "cloud — cannot check: restic list locks: wrong password or no key found"},
-		{service.RepoStatus{Name: "b", State: service.StateBusy, Locks: st.Repos[0].Locks[1:]}, "b — in use (PID 4242 on vm)"},
+		{check.RepoStatus{Name: "b", State: check.StateBusy, Locks: st.Repos[0].Locks[1:]}, "b — in use (PID 4242 on vm)"},
 	} {
 		if got := RepoLabel(c.r); got != c.want {
 			t.Errorf("label %q, want %q", got, c.want)
@@ -52,7 +52,7 @@ func TestEachStateHasItsLabelAndIcon(t *testing.T) {
 	if got := Tooltip(st); got != "lockwatch: cloud cannot be checked" {
 		t.Errorf("tooltip %q", got)
 	}
-	if got := Tooltip(service.Status{Repos: st.Repos[:1]}); got != "lockwatch: nas has a stale lock (3h)" {
+	if got := Tooltip(check.Status{Repos: st.Repos[:1]}); got != "lockwatch: nas has a stale lock (3h)" {
 		t.Errorf("tooltip %q", got)
 	}
 }
@@ -71,9 +71,9 @@ func TestConfirmTextListsLocksInUse(t *testing.T) {
 }
 
 func TestCheckedLineShowsRunsAndSnapshots(t *testing.T) {
-	r := service.RepoStatus{Name: "nas", State: service.StateFailed, Failure: "no snapshot from host mbp for 31h; expected every 26h",
+	r := check.RepoStatus{Name: "nas", State: check.StateFailed, Failure: "no snapshot from host mbp for 31h; expected every 26h",
 		CheckedAt: time.Now(), LastSnapshotAt: time.Now().Add(-31 * time.Hour),
-		LastRun: &service.RunSummary{StartedAt: time.Date(2026, 11, 22, 2, 0, 0, 0, time.Local), Result: "locked"}}
+		LastRun: &check.RunSummary{StartedAt: time.Date(2026, 11, 22, 2, 0, 0, 0, time.Local), Result: "locked"}}
 	line := CheckedLine(r)
 	if !strings.Contains(line, "last run Nov 22 02:00 locked") || !strings.Contains(line, "newest snapshot 31h ago") {
 		t.Errorf("checked line: %q", line)
@@ -81,7 +81,7 @@ func TestCheckedLineShowsRunsAndSnapshots(t *testing.T) {
 	if got := RepoLabel(r); got != "nas — failed: no snapshot from host mbp for 31h; expected every 26h" {
 		t.Errorf("label: %q", got)
 	}
-	if TrayIcon(service.Status{Repos: []service.RepoStatus{r}}) != icons.Failed {
+	if TrayIcon(check.Status{Repos: []check.RepoStatus{r}}) != icons.Failed {
 		t.Error("failed icon")
 	}
 }

@@ -3,29 +3,29 @@ package app
 import (
 	"fmt"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/lock"
 )
 
 // RepoLabel is a repository's name and its state in words, e.g.
 // "nas — stale lock (3h, PID 69387 on mbp)".
-func RepoLabel(r service.RepoStatus) string { return r.Name + " — " + StateWords(r) }
+func RepoLabel(r check.RepoStatus) string { return r.Name + " — " + StateWords(r) }
 
 // StateWords is a repository's state in words, e.g.
 // "stale lock (3h, PID 69387 on mbp)".
-func StateWords(r service.RepoStatus) string {
+func StateWords(r check.RepoStatus) string {
 	switch r.State {
-	case service.StateError:
+	case check.StateError:
 		return "cannot check: " + r.Error
-	case service.StateFailed:
+	case check.StateFailed:
 		return "failed: " + r.Failure
-	case service.StateOK:
+	case check.StateOK:
 		return "ok, no locks"
 	}
 	if len(r.Locks) == 0 {
 		return string(r.State)
 	}
-	var worst *service.LockStatus
+	var worst *check.LockStatus
 	for i := range r.Locks {
 		l := &r.Locks[i]
 		if l.Verdict.Stale() || l.Verdict == lock.Invalid {

@@ -11,8 +11,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lockwatch/lockwatch/icons"
-	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
@@ -25,7 +25,7 @@ type MainView struct {
 	OnHistory func(repo string) // asks for History to be called with fresh entries
 	Window    fyne.Window       // for dialogs
 
-	st       service.Status
+	st       check.Status
 	selected string
 	lock     int // selected row in the locks table, -1 for none
 	history  []store.Event
@@ -152,7 +152,7 @@ func (v *MainView) SetBanner(text string) {
 }
 
 // Show displays a new status, keeping the selection.
-func (v *MainView) Show(st service.Status) {
+func (v *MainView) Show(st check.Status) {
 	v.st = st
 	if v.selected == "" && len(st.Repos) > 0 {
 		v.Select(st.Repos[0].Name)
@@ -194,13 +194,13 @@ func (v *MainView) SetHistory(repo string, events []store.Event) {
 	}
 }
 
-func (v *MainView) current() service.RepoStatus {
+func (v *MainView) current() check.RepoStatus {
 	for _, r := range v.st.Repos {
 		if r.Name == v.selected {
 			return r
 		}
 	}
-	return service.RepoStatus{}
+	return check.RepoStatus{}
 }
 
 func (v *MainView) refreshDetails() {
@@ -292,7 +292,7 @@ func (v *MainView) confirmRemoveOne() {
 		return
 	}
 	l := r.Locks[v.lock]
-	v.confirm(r.Name, []service.LockStatus{l}, api.UnlockRequest{Locks: []string{l.ID}, Force: true, By: "tray"})
+	v.confirm(r.Name, []check.LockStatus{l}, api.UnlockRequest{Locks: []string{l.ID}, Force: true, By: "tray"})
 }
 
 func (v *MainView) confirmRemoveAll() {
@@ -301,7 +301,7 @@ func (v *MainView) confirmRemoveAll() {
 }
 
 // confirm asks before removing locks, listing those that may be in use.
-func (v *MainView) confirm(repo string, locks []service.LockStatus, req api.UnlockRequest) {
+func (v *MainView) confirm(repo string, locks []check.LockStatus, req api.UnlockRequest) {
 	if v.Window == nil || v.OnUnlock == nil {
 		return
 	}
@@ -345,7 +345,7 @@ func HistoryLine(e store.Event) string {
 // stateIcons are the list's state icons, made once.
 var stateIcons = map[icons.Status]fyne.Resource{}
 
-func stateIcon(s service.State) fyne.Resource {
+func stateIcon(s check.State) fyne.Resource {
 	st := StateIcon(s)
 	if r, ok := stateIcons[st]; ok {
 		return r

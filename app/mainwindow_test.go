@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
@@ -196,7 +196,7 @@ func TestRemoveThisLockAsksAndNamesIt(t *testing.T) {
 
 func TestHistoryLines(t *testing.T) {
 	at := time.Date(2026, 11, 22, 2, 0, 0, 0, time.Local)
-	run, _ := json.Marshal(service.RunSummary{StartedAt: at, Result: "failed", ExitCode: 1, Summary: "Fatal: wrong password"})
+	run, _ := json.Marshal(check.RunSummary{StartedAt: at, Result: "failed", ExitCode: 1, Summary: "Fatal: wrong password"})
 	for _, c := range []struct {
 		e    store.Event
 		want string

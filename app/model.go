@@ -5,26 +5,26 @@ import (
 	"time"
 
 	"github.com/lockwatch/lockwatch/icons"
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/lock"
 )
 
-// The tray, menu and windows are functions of a service.Status; the
+// The tray, menu and windows are functions of a check.Status; the
 // functions here turn it into what people read, and have no UI of their own.
 
 // TrayIcon is the icon for the worst state of all repositories.
-func TrayIcon(st service.Status) icons.Status { return StateIcon(st.Worst()) }
+func TrayIcon(st check.Status) icons.Status { return StateIcon(st.Worst()) }
 
 // StateIcon is the icon of one state.
-func StateIcon(s service.State) icons.Status {
+func StateIcon(s check.State) icons.Status {
 	switch s {
-	case service.StateBusy:
+	case check.StateBusy:
 		return icons.Busy
-	case service.StateStale:
+	case check.StateStale:
 		return icons.Stale
-	case service.StateFailed:
+	case check.StateFailed:
 		return icons.Failed
-	case service.StateError:
+	case check.StateError:
 		return icons.Error
 	}
 	return icons.OK
@@ -32,12 +32,12 @@ func StateIcon(s service.State) icons.Status {
 
 // Tooltip sums up the worst news in one line, e.g.
 // "lockwatch: nas has a stale lock (3h)".
-func Tooltip(st service.Status) string {
+func Tooltip(st check.Status) string {
 	if len(st.Repos) == 0 {
 		return "lockwatch: no repositories configured"
 	}
 	worst := st.Worst()
-	var bad []service.RepoStatus
+	var bad []check.RepoStatus
 	for _, r := range st.Repos {
 		if r.State == worst {
 			bad = append(bad, r)
@@ -49,16 +49,16 @@ func Tooltip(st service.Status) string {
 		more = fmt.Sprintf(" (and %d more)", len(bad)-1)
 	}
 	switch worst {
-	case service.StateError:
+	case check.StateError:
 		return "lockwatch: " + first.Name + " cannot be checked" + more
-	case service.StateFailed:
+	case check.StateFailed:
 		return "lockwatch: " + first.Name + " has a failed backup" + more
-	case service.StateStale:
+	case check.StateStale:
 		if l := firstStale(first); l != nil && l.Verdict != lock.Invalid {
 			return fmt.Sprintf("lockwatch: %s has a stale lock (%s)%s", first.Name, age(*l), more)
 		}
 		return "lockwatch: " + first.Name + " has a lock that needs attention" + more
-	case service.StateBusy:
+	case check.StateBusy:
 		return fmt.Sprintf("lockwatch: %s is in use by restic%s", first.Name, more)
 	}
 	if len(st.Repos) == 1 {
@@ -68,7 +68,7 @@ func Tooltip(st service.Status) string {
 }
 
 // firstStale is the lock that makes a repository stale, if any.
-func firstStale(r service.RepoStatus) *service.LockStatus {
+func firstStale(r check.RepoStatus) *check.LockStatus {
 	for i := range r.Locks {
 		if v := r.Locks[i].Verdict; v.Stale() || v == lock.Invalid || v == lock.Unrefreshed {
 			return &r.Locks[i]
@@ -78,7 +78,7 @@ func firstStale(r service.RepoStatus) *service.LockStatus {
 }
 
 // StaleCount is how many locks `Unlock stale locks` would remove.
-func StaleCount(r service.RepoStatus) int {
+func StaleCount(r check.RepoStatus) int {
 	n := 0
 	for _, l := range r.Locks {
 		if l.Verdict.Stale() {
@@ -88,12 +88,12 @@ func StaleCount(r service.RepoStatus) int {
 	return n
 }
 
-func age(l service.LockStatus) string { return lock.Age(l.Age()) }
+func age(l check.LockStatus) string { return lock.Age(l.Age()) }
 
 // InUse lists the locks among ls that someone may still hold: what a
 // forced removal would take from a running restic.
-func InUse(ls []service.LockStatus) []service.LockStatus {
-	var out []service.LockStatus
+func InUse(ls []check.LockStatus) []check.LockStatus {
+	var out []check.LockStatus
 	for _, l := range ls {
 		if l.Verdict == lock.Live || l.Verdict == lock.Fresh || l.Verdict == lock.Unrefreshed {
 			out = append(out, l)
@@ -104,7 +104,7 @@ func InUse(ls []service.LockStatus) []service.LockStatus {
 
 // ConfirmText is the confirmation for removing locks: it names exactly
 // which locks that may be in use would go, and what that can break.
-func ConfirmText(repo string, removing []service.LockStatus) string {
+func ConfirmText(repo string, removing []check.LockStatus) string {
 	inUse := InUse(removing)
 	text := fmt.Sprintf("Remove %s from %s?\n", plural(len(removing), "lock"), repo)
 	if len(inUse) == 0 {
@@ -126,7 +126,7 @@ func plural(n int, word string) string {
 }
 
 // CheckedLine says when a repository was last and will next be checked.
-func CheckedLine(r service.RepoStatus) string {
+func CheckedLine(r check.RepoStatus) string {
 	line := "not checked yet"
 	if !r.CheckedAt.IsZero() {
 		line = "checked " + r.CheckedAt.Local().Format("15:04:05")

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/lockwatch/lockwatch/platform/notify"
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
@@ -91,12 +91,12 @@ func lockID(e store.Event) string {
 }
 
 func runFailed(e store.Event) bool {
-	var run service.RunSummary
+	var run check.RunSummary
 	return json.Unmarshal(e.Run, &run) == nil && run.Failed()
 }
 
 func runSummary(e store.Event) string {
-	var run service.RunSummary
+	var run check.RunSummary
 	_ = json.Unmarshal(e.Run, &run)
 	return fmt.Sprintf("%s (exit %d): %s", run.Result, run.ExitCode, run.Summary)
 }

@@ -14,8 +14,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lockwatch/lockwatch/platform/autostart"
-	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
 )
@@ -484,8 +484,8 @@ func (v *SettingsView) Test() {
 }
 
 // TestResult says in words what a test check found.
-func TestResult(st service.RepoStatus) string {
-	if st.State == service.StateError {
+func TestResult(st check.RepoStatus) string {
+	if st.State == check.StateError {
 		return "Connection failed: " + st.Error
 	}
 	if len(st.Locks) == 0 {

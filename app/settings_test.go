@@ -7,8 +7,8 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"github.com/lockwatch/lockwatch/service"
 	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/daemon/daemontest"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
@@ -238,12 +238,12 @@ func TestSettingsTestConnection(t *testing.T) {
 
 func TestTestResult(t *testing.T) {
 	for _, c := range []struct {
-		st   service.RepoStatus
+		st   check.RepoStatus
 		want string
 	}{
-		{service.RepoStatus{State: service.StateError, Error: "wrong password or no key found"}, "Connection failed: wrong password or no key found"},
-		{service.RepoStatus{State: service.StateOK}, "Connected: no locks."},
-		{service.RepoStatus{State: service.StateStale, Locks: []service.LockStatus{{Verdict: lock.Orphaned}, {Verdict: lock.Live}, {Verdict: lock.Orphaned}}},
+		{check.RepoStatus{State: check.StateError, Error: "wrong password or no key found"}, "Connection failed: wrong password or no key found"},
+		{check.RepoStatus{State: check.StateOK}, "Connected: no locks."},
+		{check.RepoStatus{State: check.StateStale, Locks: []check.LockStatus{{Verdict: lock.Orphaned}, {Verdict: lock.Live}, {Verdict: lock.Orphaned}}},
 			"Connected: 3 locks (2 orphaned, 1 live); state stale."},
 	} {
 		if got := TestResult(c.st); got != c.want {

@@ -3,7 +3,7 @@ package app
 import (
 	"fyne.io/fyne/v2"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 )
 
@@ -32,7 +32,7 @@ var autoUnlockLevels = []struct {
 
 // TrayMenu builds the tray menu for st: a section per repository — its
 // state in words, then its actions — and the app's own items.
-func TrayMenu(st service.Status, loginEnabled bool, note string, do Actions) []*fyne.MenuItem {
+func TrayMenu(st check.Status, loginEnabled bool, note string, do Actions) []*fyne.MenuItem {
 	var items []*fyne.MenuItem
 	if note != "" {
 		n := fyne.NewMenuItem(menuLabel(note), nil)

@@ -6,7 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 )
 
@@ -114,7 +114,7 @@ func TestTrayMenu(t *testing.T) {
 // The checks run inside the app: the menu says so first.
 func TestTrayMenuNoteAndNoRepos(t *testing.T) {
 	var rec recorder
-	items := TrayMenu(service.Status{}, false, "Checks run inside this app", rec.actions())
+	items := TrayMenu(check.Status{}, false, "Checks run inside this app", rec.actions())
 	if got, want := menuLabels(items), "Checks run inside this app | --- | No repositories yet — add one in Settings | --- | Check all now | Open lockwatch | Settings… | Start at login | --- | Quit"; got != want {
 		t.Errorf("menu %q, want %q", got, want)
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/store"
@@ -13,10 +13,10 @@ import (
 // Backend is what the tray needs from a service: the one running in its
 // own process (Local) or the one answering on the socket (*Client).
 type Backend interface {
-	Status(ctx context.Context) (service.Status, error)
-	Check(ctx context.Context, repo string) (service.RepoStatus, error)
-	Unlock(ctx context.Context, repo string, req UnlockRequest) (service.UnlockResult, error)
-	SetAutoUnlock(ctx context.Context, repo string, level config.AutoUnlock) (service.RepoStatus, error)
+	Status(ctx context.Context) (check.Status, error)
+	Check(ctx context.Context, repo string) (check.RepoStatus, error)
+	Unlock(ctx context.Context, repo string, req UnlockRequest) (check.UnlockResult, error)
+	SetAutoUnlock(ctx context.Context, repo string, level config.AutoUnlock) (check.RepoStatus, error)
 	History(ctx context.Context, repo string, limit int) ([]store.Event, error)
 	Events(ctx context.Context, fn func(daemon.Event)) error
 }
@@ -29,24 +29,24 @@ var (
 // Local is a Backend on a daemon in this process.
 type Local struct{ Daemon *daemon.Daemon }
 
-func (l Local) Status(ctx context.Context) (service.Status, error) {
+func (l Local) Status(ctx context.Context) (check.Status, error) {
 	st := l.Daemon.Status()
 	st.Source = "in-process"
 	return st, nil
 }
 
-func (l Local) Check(ctx context.Context, repo string) (service.RepoStatus, error) {
+func (l Local) Check(ctx context.Context, repo string) (check.RepoStatus, error) {
 	return l.Daemon.CheckNow(ctx, repo)
 }
 
-func (l Local) Unlock(ctx context.Context, repo string, req UnlockRequest) (service.UnlockResult, error) {
+func (l Local) Unlock(ctx context.Context, repo string, req UnlockRequest) (check.UnlockResult, error) {
 	if req.All && !req.Confirm {
-		return service.UnlockResult{}, errors.New(`"all" removes live locks too; confirm it`)
+		return check.UnlockResult{}, errors.New(`"all" removes live locks too; confirm it`)
 	}
-	return l.Daemon.Unlock(ctx, repo, service.UnlockOptions{IDs: req.Locks, Force: req.Force, All: req.All}, req.By)
+	return l.Daemon.Unlock(ctx, repo, check.UnlockOptions{IDs: req.Locks, Force: req.Force, All: req.All}, req.By)
 }
 
-func (l Local) SetAutoUnlock(ctx context.Context, repo string, level config.AutoUnlock) (service.RepoStatus, error) {
+func (l Local) SetAutoUnlock(ctx context.Context, repo string, level config.AutoUnlock) (check.RepoStatus, error) {
 	return l.Daemon.SetAutoUnlock(repo, level)
 }
 

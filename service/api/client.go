@@ -11,7 +11,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/store"
@@ -31,26 +31,26 @@ type Error struct {
 func (e *Error) Error() string { return e.Message }
 
 // Status is every repository's latest status.
-func (c *Client) Status(ctx context.Context) (service.Status, error) {
-	var st service.Status
+func (c *Client) Status(ctx context.Context) (check.Status, error) {
+	var st check.Status
 	return st, c.do(ctx, http.MethodGet, "/v1/status", nil, &st)
 }
 
 // Check checks one repository now.
-func (c *Client) Check(ctx context.Context, repo string) (service.RepoStatus, error) {
-	var st service.RepoStatus
+func (c *Client) Check(ctx context.Context, repo string) (check.RepoStatus, error) {
+	var st check.RepoStatus
 	return st, c.do(ctx, http.MethodPost, "/v1/repos/"+url.PathEscape(repo)+"/check", struct{}{}, &st)
 }
 
 // Unlock removes locks as req says.
-func (c *Client) Unlock(ctx context.Context, repo string, req UnlockRequest) (service.UnlockResult, error) {
-	var res service.UnlockResult
+func (c *Client) Unlock(ctx context.Context, repo string, req UnlockRequest) (check.UnlockResult, error) {
+	var res check.UnlockResult
 	return res, c.do(ctx, http.MethodPost, "/v1/repos/"+url.PathEscape(repo)+"/unlock", req, &res)
 }
 
 // SetAutoUnlock changes a repository's auto-unlock level (and its config file).
-func (c *Client) SetAutoUnlock(ctx context.Context, repo string, level config.AutoUnlock) (service.RepoStatus, error) {
-	var st service.RepoStatus
+func (c *Client) SetAutoUnlock(ctx context.Context, repo string, level config.AutoUnlock) (check.RepoStatus, error) {
+	var st check.RepoStatus
 	return st, c.do(ctx, http.MethodPut, "/v1/repos/"+url.PathEscape(repo)+"/auto-unlock", AutoUnlockRequest{level}, &st)
 }
 

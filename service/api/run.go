@@ -12,15 +12,15 @@ import (
 	"github.com/lockwatch/lockwatch/platform/flock"
 	"github.com/lockwatch/lockwatch/platform/ipc"
 	"github.com/lockwatch/lockwatch/platform/paths"
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
-// Service is the daemon with its local API, running in this process: in
+// Server is the daemon with its local API, running in this process: in
 // `lockwatch service run`, or inside the tray app when no service runs.
-type Service struct {
+type Server struct {
 	Daemon *daemon.Daemon
 	Socket string
 	log    *slog.Logger
@@ -31,9 +31,9 @@ type Service struct {
 // ErrAlreadyRunning means another lockwatch service holds the single-instance lock.
 var ErrAlreadyRunning = errors.New("lockwatch service is already running")
 
-// StartService takes the single-instance lock, opens the store, loads the
+// StartServer takes the single-instance lock, opens the store, loads the
 // config and listens on the local socket. Call Run to start checking.
-func StartService(cfgPath string, log *slog.Logger) (*Service, error) {
+func StartServer(cfgPath string, log *slog.Logger) (*Server, error) {
 	stateDir, err := paths.StateDir()
 	if err != nil {
 		return nil, err
@@ -51,8 +51,8 @@ func StartService(cfgPath string, log *slog.Logger) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{single: single, log: log}
-	fail := func(err error) (*Service, error) {
+	s := &Server{single: single, log: log}
+	fail := func(err error) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func StartService(cfgPath string, log *slog.Logger) (*Service, error) {
 }
 
 // Run checks and serves the API until ctx ends.
-func (s *Service) Run(ctx context.Context) error {
+func (s *Server) Run(ctx context.Context) error {
 	srv := &http.Server{
 		Handler:           Handler(s.Daemon),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -96,7 +96,7 @@ func (s *Service) Run(ctx context.Context) error {
 }
 
 // Close releases the socket and the single-instance lock.
-func (s *Service) Close() {
+func (s *Server) Close() {
 	if s.ln != nil {
 		s.ln.Close()
 	}
@@ -108,22 +108,22 @@ func (s *Service) Close() {
 // Connect returns a client of the running service when one answers and it
 // runs with the config at cfgPath; nil when none answers or it watches
 // another config (commands then work in-process).
-func Connect(ctx context.Context, cfgPath string) (*Client, service.Status) {
+func Connect(ctx context.Context, cfgPath string) (*Client, check.Status) {
 	sock, err := ipc.SocketPath()
 	if err != nil {
-		return nil, service.Status{}
+		return nil, check.Status{}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	conn, err := ipc.Dial(ctx, sock)
 	if err != nil {
-		return nil, service.Status{}
+		return nil, check.Status{}
 	}
 	conn.Close()
 	c := &Client{HTTP: ipc.HTTPClient(sock)}
 	st, err := c.Status(ctx)
 	if err != nil || (cfgPath != "" && !config.SameFile(st.ConfigPath, cfgPath)) {
-		return nil, service.Status{}
+		return nil, check.Status{}
 	}
 	return c, st
 }

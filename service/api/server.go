@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/store"
@@ -84,7 +84,7 @@ func (s *server) unlock(w http.ResponseWriter, r *http.Request) {
 		by = "api"
 	}
 	res, err := s.d.Unlock(r.Context(), r.PathValue("name"),
-		service.UnlockOptions{IDs: req.Locks, Force: req.Force, All: req.All}, by)
+		check.UnlockOptions{IDs: req.Locks, Force: req.Force, All: req.All}, by)
 	if err != nil {
 		writeError(w, statusFor(err), err)
 		return
@@ -175,9 +175,9 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 
 // statusFor maps an error to its HTTP status.
 func statusFor(err error) int {
-	var refused *service.RefusedError
+	var refused *check.RefusedError
 	switch {
-	case errors.Is(err, service.ErrUnknownRepo):
+	case errors.Is(err, check.ErrUnknownRepo):
 		return http.StatusNotFound
 	case errors.As(err, &refused):
 		return http.StatusConflict

@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 )
 
@@ -26,7 +26,7 @@ type SettingsBackend interface {
 	// TestRepo checks the repository as typed, without saving; oldName is
 	// the repository edited ("" for a new one). A check that fails is a
 	// RepoStatus with State error and a plain-language Error.
-	TestRepo(ctx context.Context, oldName string, in config.RepoInput) (service.RepoStatus, config.FieldErrors, error)
+	TestRepo(ctx context.Context, oldName string, in config.RepoInput) (check.RepoStatus, config.FieldErrors, error)
 	SetNotifications(ctx context.Context, on bool) error
 }
 
@@ -65,8 +65,8 @@ func (c *Client) DeleteRepo(ctx context.Context, name string) error {
 }
 
 // TestRepo checks a repository as typed, without saving it.
-func (c *Client) TestRepo(ctx context.Context, oldName string, in config.RepoInput) (service.RepoStatus, config.FieldErrors, error) {
-	var st service.RepoStatus
+func (c *Client) TestRepo(ctx context.Context, oldName string, in config.RepoInput) (check.RepoStatus, config.FieldErrors, error) {
+	var st check.RepoStatus
 	fields, err := c.doFields(ctx, http.MethodPost, "/v1/test", TestRequest{OldName: oldName, Repo: in}, &st)
 	return st, fields, err
 }
@@ -135,7 +135,7 @@ func (l Local) DeleteRepo(ctx context.Context, name string) error {
 	return l.Daemon.DeleteRepo(name)
 }
 
-func (l Local) TestRepo(ctx context.Context, oldName string, in config.RepoInput) (service.RepoStatus, config.FieldErrors, error) {
+func (l Local) TestRepo(ctx context.Context, oldName string, in config.RepoInput) (check.RepoStatus, config.FieldErrors, error) {
 	st, fields := l.Daemon.TestRepo(ctx, oldName, in)
 	return st, fields, nil
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/daemon/daemontest"
@@ -148,11 +148,11 @@ func TestSettingsBackends(t *testing.T) {
 			in := config.RepoInput{Name: "local", Repository: repo.Location, PasswordFile: repo.PasswordFile}
 
 			st, fields, err := b.TestRepo(ctx, "", in)
-			if err != nil || fields != nil || st.State != service.StateOK {
+			if err != nil || fields != nil || st.State != check.StateOK {
 				t.Errorf("TestRepo: %+v %v %v", st, fields, err)
 			}
 			st, fields, err = b.TestRepo(ctx, "", config.RepoInput{Name: "local", Repository: repo.Location + "-missing", PasswordFile: repo.PasswordFile})
-			if err != nil || fields != nil || st.State != service.StateError || st.Error == "" {
+			if err != nil || fields != nil || st.State != check.StateError || st.Error == "" {
 				t.Errorf("TestRepo of a missing repository: %+v %v %v", st, fields, err)
 			}
 			t.Logf("missing repository: %s", st.Error)

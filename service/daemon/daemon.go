@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/lockwatch/lockwatch/platform/paths"
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
 	"github.com/lockwatch/lockwatch/service/store"
@@ -25,11 +25,11 @@ import (
 // Event is what subscribers hear: a repository checked, its state changed,
 // a lock removed, or a problem with the config.
 type Event struct {
-	Type    string              `json:"type"` // EventRepo, EventHistory, EventConfig
-	Repo    string              `json:"repo,omitempty"`
-	Status  *service.RepoStatus `json:"status,omitempty"`  // EventRepo
-	Entry   *store.Event        `json:"entry,omitempty"`   // EventHistory: a state change or removal
-	Message string              `json:"message,omitempty"` // EventConfig
+	Type    string            `json:"type"` // EventRepo, EventHistory, EventConfig
+	Repo    string            `json:"repo,omitempty"`
+	Status  *check.RepoStatus `json:"status,omitempty"`  // EventRepo
+	Entry   *store.Event      `json:"entry,omitempty"`   // EventHistory: a state change or removal
+	Message string            `json:"message,omitempty"` // EventConfig
 }
 
 const (
@@ -66,7 +66,7 @@ type Daemon struct {
 	mu      sync.Mutex
 	cfg     *config.Config
 	cfgStat fileStamp
-	checker *service.Checker
+	checker *check.Checker
 	repos   map[string]*slot
 	states  map[string]store.RepoState // last state written to the store
 	seen    map[string][]string        // lock IDs last observed, to skip needless store writes
@@ -76,7 +76,7 @@ type Daemon struct {
 
 // slot is the scheduler's view of one repository.
 type slot struct {
-	status   service.RepoStatus
+	status   check.RepoStatus
 	next     time.Time
 	failures int
 	running  bool
@@ -115,7 +115,7 @@ func (d *Daemon) setConfig(cfg *config.Config, stamp fileStamp) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.cfg, d.cfgStat = cfg, stamp
-	checker := service.NewChecker(cfg)
+	checker := check.NewChecker(cfg)
 	checker.Observe = d.observe
 	if old := d.checker; old != nil {
 		checker.Adopt(old)
@@ -129,9 +129,9 @@ func (d *Daemon) setConfig(cfg *config.Config, stamp fileStamp) {
 		r := &cfg.Repos[i]
 		s := d.repos[r.Name]
 		if s == nil {
-			s = &slot{status: service.RepoStatus{Name: r.Name, State: service.StateOK, Locks: []service.LockStatus{}}}
+			s = &slot{status: check.RepoStatus{Name: r.Name, State: check.StateOK, Locks: []check.LockStatus{}}}
 			if prev, ok := d.states[r.Name]; ok {
-				s.status.State = service.State(prev.State)
+				s.status.State = check.State(prev.State)
 			}
 		}
 		s.next, s.failures = now, 0
@@ -292,7 +292,7 @@ func (d *Daemon) runCheck(ctx context.Context, r *config.Repo) {
 		return // the config changed meanwhile
 	}
 	s.running = false
-	if st.State == service.StateError {
+	if st.State == check.StateError {
 		s.failures++
 	} else {
 		s.failures = 0
@@ -305,7 +305,7 @@ func (d *Daemon) runCheck(ctx context.Context, r *config.Repo) {
 }
 
 // check runs one check (with auto-unlock), stores and publishes the outcome.
-func (d *Daemon) check(ctx context.Context, r *config.Repo) service.RepoStatus {
+func (d *Daemon) check(ctx context.Context, r *config.Repo) check.RepoStatus {
 	d.sem <- struct{}{}
 	defer func() { <-d.sem }()
 	d.mu.Lock()
@@ -318,7 +318,7 @@ func (d *Daemon) check(ctx context.Context, r *config.Repo) service.RepoStatus {
 	st := checker.Check(ctx, r)
 	if verdicts := r.AutoUnlock.Verdicts(); verdicts != nil && hasAny(st, verdicts) {
 		done := d.removalOf(r.Name)
-		res, err := checker.Unlock(ctx, r, service.UnlockOptions{Verdicts: verdicts})
+		res, err := checker.Unlock(ctx, r, check.UnlockOptions{Verdicts: verdicts})
 		d.record(r.Name, res, "auto")
 		done()
 		if err != nil {
@@ -328,13 +328,13 @@ func (d *Daemon) check(ctx context.Context, r *config.Repo) service.RepoStatus {
 		}
 		st = checker.Check(ctx, r)
 	}
-	last, ran := service.LastRuns(d.store, r.Name)
-	service.ApplyLastRun(&st, last, ran)
+	last, ran := check.LastRuns(d.store, r.Name)
+	check.ApplyLastRun(&st, last, ran)
 	d.update(r.Name, st)
 	return st
 }
 
-func hasAny(st service.RepoStatus, verdicts []lock.Verdict) bool {
+func hasAny(st check.RepoStatus, verdicts []lock.Verdict) bool {
 	for _, l := range st.Locks {
 		if slices.Contains(verdicts, l.Verdict) {
 			return true
@@ -344,7 +344,7 @@ func hasAny(st service.RepoStatus, verdicts []lock.Verdict) bool {
 }
 
 // update keeps st as the repository's status, records a state change and tells subscribers.
-func (d *Daemon) update(name string, st service.RepoStatus) {
+func (d *Daemon) update(name string, st check.RepoStatus) {
 	d.mu.Lock()
 	s := d.repos[name]
 	if s == nil {
@@ -379,7 +379,7 @@ func (d *Daemon) update(name string, st service.RepoStatus) {
 }
 
 // summary is a repository's state in a few words, for the history.
-func summary(st service.RepoStatus) string {
+func summary(st check.RepoStatus) string {
 	if st.Error != "" {
 		return st.Error
 	}
@@ -400,8 +400,8 @@ func summary(st service.RepoStatus) string {
 }
 
 // record writes the audit trail of an unlock and tells subscribers.
-func (d *Daemon) record(repo string, res service.UnlockResult, by string) {
-	events, err := service.RecordRemovals(d.store, res, by)
+func (d *Daemon) record(repo string, res check.UnlockResult, by string) {
+	events, err := check.RecordRemovals(d.store, res, by)
 	if err != nil {
 		d.log.Error("recording removed locks", "repo", repo, "err", err)
 	}
@@ -461,10 +461,10 @@ func stampOf(path string) fileStamp {
 }
 
 // Status is every repository's latest status.
-func (d *Daemon) Status() service.Status {
+func (d *Daemon) Status() check.Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := service.Status{Source: "service", ConfigPath: d.opts.ConfigPath, PID: os.Getpid(), StartedAt: d.started, Repos: []service.RepoStatus{}}
+	st := check.Status{Source: "service", ConfigPath: d.opts.ConfigPath, PID: os.Getpid(), StartedAt: d.started, Repos: []check.RepoStatus{}}
 	for i := range d.cfg.Repos {
 		rs := d.repos[d.cfg.Repos[i].Name].status
 		if rs.CheckedAt.After(st.CheckedAt) {
@@ -476,9 +476,9 @@ func (d *Daemon) Status() service.Status {
 }
 
 // ErrUnknownRepo matches requests for a repository that is not configured.
-var ErrUnknownRepo = service.ErrUnknownRepo
+var ErrUnknownRepo = check.ErrUnknownRepo
 
-func (d *Daemon) repo(name string) (*config.Repo, *service.Checker, error) {
+func (d *Daemon) repo(name string) (*config.Repo, *check.Checker, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	r, err := d.checker.Repo(name)
@@ -486,10 +486,10 @@ func (d *Daemon) repo(name string) (*config.Repo, *service.Checker, error) {
 }
 
 // CheckNow checks one repository at once and returns its status.
-func (d *Daemon) CheckNow(ctx context.Context, name string) (service.RepoStatus, error) {
+func (d *Daemon) CheckNow(ctx context.Context, name string) (check.RepoStatus, error) {
 	r, _, err := d.repo(name)
 	if err != nil {
-		return service.RepoStatus{}, err
+		return check.RepoStatus{}, err
 	}
 	d.check(ctx, r)
 	d.mu.Lock()
@@ -497,14 +497,14 @@ func (d *Daemon) CheckNow(ctx context.Context, name string) (service.RepoStatus,
 	if s := d.repos[name]; s != nil {
 		return s.status, nil
 	}
-	return service.RepoStatus{}, fmt.Errorf("%s: %w", name, ErrUnknownRepo)
+	return check.RepoStatus{}, fmt.Errorf("%s: %w", name, ErrUnknownRepo)
 }
 
 // Unlock removes locks on behalf of by ("tray", "cli", "api") and records it.
-func (d *Daemon) Unlock(ctx context.Context, name string, opts service.UnlockOptions, by string) (service.UnlockResult, error) {
+func (d *Daemon) Unlock(ctx context.Context, name string, opts check.UnlockOptions, by string) (check.UnlockResult, error) {
 	r, checker, err := d.repo(name)
 	if err != nil {
-		return service.UnlockResult{}, err
+		return check.UnlockResult{}, err
 	}
 	d.sem <- struct{}{}
 	done := d.removalOf(name)
@@ -526,13 +526,13 @@ func (d *Daemon) removalOf(name string) (done func()) {
 }
 
 // SetAutoUnlock changes a repository's auto-unlock level in the config file.
-func (d *Daemon) SetAutoUnlock(name string, level config.AutoUnlock) (service.RepoStatus, error) {
+func (d *Daemon) SetAutoUnlock(name string, level config.AutoUnlock) (check.RepoStatus, error) {
 	if _, _, err := d.repo(name); err != nil {
-		return service.RepoStatus{}, err
+		return check.RepoStatus{}, err
 	}
 	cfg, err := config.SetAutoUnlock(d.opts.ConfigPath, name, level)
 	if err != nil {
-		return service.RepoStatus{}, err
+		return check.RepoStatus{}, err
 	}
 	d.log.Info("auto-unlock changed", "repo", name, "level", level)
 	d.setConfig(cfg, stampOf(d.opts.ConfigPath))

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
 	"github.com/lockwatch/lockwatch/service/store"
@@ -36,7 +36,7 @@ func TestConcurrentUnlocksRecordOneRemoval(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := d.Unlock(context.Background(), "nas", service.UnlockOptions{}, by); err != nil {
+			if _, err := d.Unlock(context.Background(), "nas", check.UnlockOptions{}, by); err != nil {
 				t.Errorf("unlock by %s: %v", by, err)
 			}
 		}()

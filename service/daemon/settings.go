@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 )
 
@@ -196,12 +196,12 @@ func (d *Daemon) DeleteRepo(name string) error {
 // a password file only this user can read, removed right after — never
 // through the command line, and never through the keyring, which must not
 // change before Save.
-func (d *Daemon) TestRepo(ctx context.Context, oldName string, in config.RepoInput) (service.RepoStatus, config.FieldErrors) {
+func (d *Daemon) TestRepo(ctx context.Context, oldName string, in config.RepoInput) (check.RepoStatus, config.FieldErrors) {
 	d.mu.Lock()
 	cfg := d.cfg
 	d.mu.Unlock()
 	name := strings.TrimSpace(in.Name)
-	none := service.RepoStatus{Name: name, Locks: []service.LockStatus{}}
+	none := check.RepoStatus{Name: name, Locks: []check.LockStatus{}}
 	next, fields := cfg.PutRepo(oldName, in)
 	var old *config.Repo
 	if oldName != "" {
@@ -244,7 +244,7 @@ func (d *Daemon) TestRepo(ctx context.Context, oldName string, in config.RepoInp
 	defer cancel()
 	// A checker of its own: the test must not record first-seen times or
 	// states of a repository that may never be saved.
-	return service.NewChecker(next).Check(ctx, r), nil
+	return check.NewChecker(next).Check(ctx, r), nil
 }
 
 // SetNotifications turns the tray's notifications on or off in the config.

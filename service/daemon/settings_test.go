@@ -11,7 +11,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
 	"github.com/lockwatch/lockwatch/service/store"
@@ -260,12 +260,12 @@ func TestTestRepo(t *testing.T) {
 	// A typed password, not saved: it reaches restic through a file.
 	in := config.RepoInput{Name: "new", Repository: repo.Location, PasswordKeyring: true, Password: password}
 	st, fields := d.TestRepo(ctx, "", in)
-	if fields != nil || st.State != service.StateOK || st.Error != "" {
+	if fields != nil || st.State != check.StateOK || st.Error != "" {
 		t.Errorf("test with the right password: %+v %v", st, fields)
 	}
 	in.Password = "wrong-s3cr3t"
 	st, fields = d.TestRepo(ctx, "", in)
-	if fields != nil || st.State != service.StateError || st.Error == "" || strings.Contains(st.Error, "wrong-s3cr3t") {
+	if fields != nil || st.State != check.StateError || st.Error == "" || strings.Contains(st.Error, "wrong-s3cr3t") {
 		t.Errorf("test with a wrong password: %+v %v", st, fields)
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
@@ -277,7 +277,7 @@ func TestTestRepo(t *testing.T) {
 
 	// The repository as saved, and a password file.
 	st, fields = d.TestRepo(ctx, "", config.RepoInput{Name: "new", Repository: repo.Location, PasswordFile: repo.PasswordFile})
-	if fields != nil || st.State != service.StateOK {
+	if fields != nil || st.State != check.StateOK {
 		t.Errorf("test with a password file: %+v %v", st, fields)
 	}
 	// Invalid input is reported before anything runs.

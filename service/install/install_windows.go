@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kardianos/service"
+	kardianos "github.com/kardianos/service"
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/registry"
 
@@ -33,13 +33,13 @@ const (
 // nopProgram: installing and controlling an SCM service needs no program.
 type nopProgram struct{}
 
-func (nopProgram) Start(service.Service) error { return nil }
-func (nopProgram) Stop(service.Service) error  { return nil }
+func (nopProgram) Start(kardianos.Service) error { return nil }
+func (nopProgram) Stop(kardianos.Service) error  { return nil }
 
 // scmService is the kardianos handle on the SCM service; o is only needed
 // to install.
-func scmService(o *Options) (service.Service, error) {
-	cfg := &service.Config{
+func scmService(o *Options) (kardianos.Service, error) {
+	cfg := &kardianos.Config{
 		Name:        ServiceName,
 		DisplayName: "lockwatch",
 		Description: description,
@@ -48,13 +48,13 @@ func scmService(o *Options) (service.Service, error) {
 		argv := o.argv()
 		cfg.Executable = argv[0]
 		cfg.Arguments = argv[1:]
-		cfg.Option = service.KeyValue{
-			service.StartType:              service.ServiceStartAutomatic,
-			service.OnFailure:              service.OnFailureRestart,
-			service.OnFailureDelayDuration: "10s",
+		cfg.Option = kardianos.KeyValue{
+			kardianos.StartType:              kardianos.ServiceStartAutomatic,
+			kardianos.OnFailure:              kardianos.OnFailureRestart,
+			kardianos.OnFailureDelayDuration: "10s",
 		}
 	}
-	return service.New(nopProgram{}, cfg)
+	return kardianos.New(nopProgram{}, cfg)
 }
 
 // scmStatus: installed, and running.
@@ -64,13 +64,13 @@ func scmStatus() (bool, bool, error) {
 		return false, false, err
 	}
 	st, err := s.Status()
-	if errors.Is(err, service.ErrNotInstalled) {
+	if errors.Is(err, kardianos.ErrNotInstalled) {
 		return false, false, nil
 	}
 	if err != nil {
 		return false, false, err
 	}
-	return true, st == service.StatusRunning, nil
+	return true, st == kardianos.StatusRunning, nil
 }
 
 // runValue reads the Run-key command line; "" when there is none.

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kardianos/service"
+	kardianos "github.com/kardianos/service"
 )
 
 // stopTimeout bounds how long a stop request waits for run to return. The
@@ -20,7 +20,7 @@ const stopTimeout = 20 * time.Second
 // Interactive reports false when the process was started by a service
 // manager (Windows SCM, launchd, systemd), true in a terminal or a desktop
 // session. It is kardianos/service's answer.
-func Interactive() bool { return service.Interactive() }
+func Interactive() bool { return kardianos.Interactive() }
 
 // RunManaged is what "lockwatch service run" runs. Under a service manager
 // run goes through kardianos/service's Run, which on Windows speaks the SCM
@@ -36,9 +36,9 @@ func Interactive() bool { return service.Interactive() }
 func RunManaged(name string, run func(ctx context.Context) error) error {
 	if !Interactive() {
 		p := &program{run: run, done: make(chan struct{})}
-		s, err := service.New(p, &service.Config{
+		s, err := kardianos.New(p, &kardianos.Config{
 			Name:   name,
-			Option: service.KeyValue{"RunWait": p.wait},
+			Option: kardianos.KeyValue{"RunWait": p.wait},
 		})
 		if err == nil {
 			return s.Run()
@@ -64,7 +64,7 @@ type program struct {
 	err    error         // run's result, read after done is closed
 }
 
-func (p *program) Start(s service.Service) error {
+func (p *program) Start(s kardianos.Service) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	go func() {
@@ -81,7 +81,7 @@ func (p *program) Start(s service.Service) error {
 	return nil
 }
 
-func (p *program) Stop(service.Service) error {
+func (p *program) Stop(kardianos.Service) error {
 	p.cancel()
 	select {
 	case <-p.done:

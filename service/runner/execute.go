@@ -14,7 +14,7 @@ import (
 
 	"github.com/lockwatch/lockwatch/platform/flock"
 	"github.com/lockwatch/lockwatch/platform/signals"
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/restic"
 	"github.com/lockwatch/lockwatch/service/store"
@@ -63,7 +63,7 @@ func Execute(ctx context.Context, o Options) (*Run, int, error) {
 	if o.Config == nil {
 		return nil, 0, errors.New("runner: no config")
 	}
-	repo, err := service.NewChecker(o.Config).Repo(o.Repo)
+	repo, err := check.NewChecker(o.Config).Repo(o.Repo)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
 )
@@ -38,14 +38,14 @@ func (x *execution) autoUnlock(ctx context.Context, c *Conflict) bool {
 		}
 	}()
 
-	checker := service.NewChecker(x.o.Config)
+	checker := check.NewChecker(x.o.Config)
 	if level == config.AutoUnlockUnrefreshed && x.o.Store != nil {
 		// The same first-seen times the service keeps: without them no
 		// lock can be judged unrefreshed.
 		checker.Observe = x.o.Store.Observe
 	}
 	st := checker.Check(ctx, x.repo)
-	if st.State == service.StateError {
+	if st.State == check.StateError {
 		c.note = "lockwatch could not check the repository: " + st.Error
 		return false
 	}
@@ -61,9 +61,9 @@ func (x *execution) autoUnlock(ctx context.Context, c *Conflict) bool {
 		c.note = fmt.Sprintf("lockwatch left it: it is %s (%s), which auto_unlock = %q does not remove", l.Verdict, l.Reason, level)
 		return false
 	}
-	res, err := checker.Unlock(ctx, x.repo, service.UnlockOptions{IDs: []string{l.ID}})
+	res, err := checker.Unlock(ctx, x.repo, check.UnlockOptions{IDs: []string{l.ID}})
 	if len(res.Removed) > 0 && x.o.Store != nil {
-		if _, recErr := service.RecordRemovals(x.o.Store, res, "run"); recErr != nil {
+		if _, recErr := check.RecordRemovals(x.o.Store, res, "run"); recErr != nil {
 			x.logf("removed a lock, but could not write the audit trail: %v", recErr)
 		}
 	}
@@ -87,8 +87,8 @@ func (x *execution) autoUnlock(ctx context.Context, c *Conflict) bool {
 // restic names it by a short storage ID (0.14+) and always by PID, host
 // and exclusivity; both must agree, and exactly one lock must match, or
 // lockwatch touches nothing.
-func findBlocking(locks []service.LockStatus, c *Conflict) (service.LockStatus, bool) {
-	var found []service.LockStatus
+func findBlocking(locks []check.LockStatus, c *Conflict) (check.LockStatus, bool) {
+	var found []check.LockStatus
 	for _, l := range locks {
 		if c.LockID != "" && !strings.HasPrefix(l.ID, c.LockID) {
 			continue
@@ -98,7 +98,7 @@ func findBlocking(locks []service.LockStatus, c *Conflict) (service.LockStatus, 
 		}
 	}
 	if len(found) != 1 {
-		return service.LockStatus{}, false
+		return check.LockStatus{}, false
 	}
 	return found[0], true
 }

@@ -18,15 +18,40 @@ import (
 	"github.com/lockwatch/lockwatch/service/demo"
 )
 
+// ResticEnv names the restic binary the tests drive instead of the one on
+// PATH: make test runs them again with Debian 13's restic 0.18.
+const ResticEnv = "LOCKWATCH_TEST_RESTIC"
+
 // Restic returns the path of the real restic binary or fails the test:
 // these tests mean nothing without it (make deps installs it).
 func Restic(t testing.TB) string {
 	t.Helper()
+	if path := os.Getenv(ResticEnv); path != "" {
+		if _, err := exec.LookPath(path); err != nil {
+			t.Fatalf("%s=%s: %v", ResticEnv, path, err)
+		}
+		return path
+	}
 	path, err := exec.LookPath("restic")
 	if err != nil {
 		t.Fatalf("restic is not installed (run `make deps`, or apt-get install restic): %v", err)
 	}
 	return path
+}
+
+// ResticVersion is the version of the restic the tests drive, e.g. "0.18.0".
+func ResticVersion(t testing.TB) string {
+	t.Helper()
+	out, err := exec.Command(Restic(t), "version").Output()
+	if err != nil {
+		t.Fatalf("restic version: %v", err)
+	}
+	// "restic 0.18.0 compiled with go1.24.4 on linux/amd64"
+	f := strings.Fields(string(out))
+	if len(f) < 2 || f[0] != "restic" {
+		t.Fatalf("restic version printed %q", out)
+	}
+	return f[1]
 }
 
 // RequireRoot skips tests that need root: new UTS namespaces, ns_last_pid.

@@ -1,4 +1,4 @@
-package service_test
+package check_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/demo"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
@@ -25,11 +25,11 @@ import (
 
 // checkerFor checks repos with the restic CLI driver, which these tests
 // are about; native_integration_test.go runs the native reader.
-func checkerFor(t *testing.T, repos ...*demo.Repo) *service.Checker {
+func checkerFor(t *testing.T, repos ...*demo.Repo) *check.Checker {
 	return checkerWith(t, config.ReaderRestic, repos...)
 }
 
-func checkerWith(t *testing.T, reader string, repos ...*demo.Repo) *service.Checker {
+func checkerWith(t *testing.T, reader string, repos ...*demo.Repo) *check.Checker {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "[defaults]\nrestic = %q\ntimeout = \"60s\"\n", demotest.Restic(t))
@@ -40,23 +40,23 @@ func checkerWith(t *testing.T, reader string, repos ...*demo.Repo) *service.Chec
 	if err != nil {
 		t.Fatal(err)
 	}
-	return service.NewChecker(cfg)
+	return check.NewChecker(cfg)
 }
 
-func check(t *testing.T, c *service.Checker, name string) service.RepoStatus {
+func checkRepo(t *testing.T, c *check.Checker, name string) check.RepoStatus {
 	t.Helper()
 	r, err := c.Repo(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := c.Check(context.Background(), r)
-	if st.State == service.StateError {
+	if st.State == check.StateError {
 		t.Fatalf("check %s: %s", name, st.Error)
 	}
 	return st
 }
 
-func unlock(t *testing.T, c *service.Checker, name string, opts service.UnlockOptions) (service.UnlockResult, error) {
+func unlock(t *testing.T, c *check.Checker, name string, opts check.UnlockOptions) (check.UnlockResult, error) {
 	t.Helper()
 	r, err := c.Repo(name)
 	if err != nil {
@@ -65,7 +65,7 @@ func unlock(t *testing.T, c *service.Checker, name string, opts service.UnlockOp
 	return c.Unlock(context.Background(), r, opts)
 }
 
-func findLock(t *testing.T, st service.RepoStatus, id string) service.LockStatus {
+func findLock(t *testing.T, st check.RepoStatus, id string) check.LockStatus {
 	t.Helper()
 	for _, l := range st.Locks {
 		if l.ID == id {
@@ -73,7 +73,7 @@ func findLock(t *testing.T, st service.RepoStatus, id string) service.LockStatus
 		}
 	}
 	t.Fatalf("lock %s not in %+v", id, st.Locks)
-	return service.LockStatus{}
+	return check.LockStatus{}
 }
 
 func hasFile(r *demo.Repo, id string) bool {
@@ -86,16 +86,16 @@ func TestDeadOwnerIsOrphanedAndUnlockRemovesIt(t *testing.T) {
 	dead := demotest.Orphan(t, repo)
 	c := checkerFor(t, repo)
 
-	st := check(t, c, "r0")
+	st := checkRepo(t, c, "r0")
 	l := findLock(t, st, dead.LockID)
 	if l.Verdict != lock.Orphaned || l.Reason != fmt.Sprintf("process %d is gone", dead.PID) {
 		t.Errorf("dead owner judged %s: %s", l.Verdict, l.Reason)
 	}
-	if st.State != service.StateStale || l.PID != dead.PID || l.Exclusive {
+	if st.State != check.StateStale || l.PID != dead.PID || l.Exclusive {
 		t.Errorf("state %s, lock %+v", st.State, l)
 	}
 
-	res, err := unlock(t, c, "r0", service.UnlockOptions{})
+	res, err := unlock(t, c, "r0", check.UnlockOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestDeadOwnerIsOrphanedAndUnlockRemovesIt(t *testing.T) {
 	if hasFile(repo, dead.LockID) {
 		t.Error("the orphaned lock file is still there")
 	}
-	if st := check(t, c, "r0"); st.State != service.StateOK {
+	if st := checkRepo(t, c, "r0"); st.State != check.StateOK {
 		t.Errorf("after unlock the repo is %s", st.State)
 	}
 }
@@ -116,11 +116,11 @@ func TestLiveBackupIsKept(t *testing.T) {
 	dead := demotest.Orphan(t, repo)
 	c := checkerFor(t, repo)
 
-	st := check(t, c, "r0")
+	st := checkRepo(t, c, "r0")
 	if l := findLock(t, st, live.LockID); l.Verdict != lock.Live || !strings.Contains(l.Reason, "'restic'") {
 		t.Errorf("running backup judged %s: %s", l.Verdict, l.Reason)
 	}
-	res, err := unlock(t, c, "r0", service.UnlockOptions{})
+	res, err := unlock(t, c, "r0", check.UnlockOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,8 +132,8 @@ func TestLiveBackupIsKept(t *testing.T) {
 	}
 
 	// Naming the live lock is not enough: it takes --force.
-	_, err = unlock(t, c, "r0", service.UnlockOptions{IDs: []string{live.LockID[:10]}})
-	var refused *service.RefusedError
+	_, err = unlock(t, c, "r0", check.UnlockOptions{IDs: []string{live.LockID[:10]}})
+	var refused *check.RefusedError
 	if !errors.As(err, &refused) || !strings.Contains(err.Error(), "is live") {
 		t.Fatalf("unlock --lock of a live lock: %v", err)
 	}
@@ -141,7 +141,7 @@ func TestLiveBackupIsKept(t *testing.T) {
 		t.Fatal("--lock without --force removed a live lock")
 	}
 	// With --force it goes; restic's own refresh is then the user's business.
-	res, err = unlock(t, c, "r0", service.UnlockOptions{IDs: []string{live.LockID[:10]}, Force: true})
+	res, err = unlock(t, c, "r0", check.UnlockOptions{IDs: []string{live.LockID[:10]}, Force: true})
 	if err != nil || len(res.Removed) != 1 || hasFile(repo, live.LockID) {
 		t.Fatalf("--force: %+v, %v", res, err)
 	}
@@ -156,19 +156,19 @@ func TestAnotherHostsLockIsFresh(t *testing.T) {
 	other := demotest.Hold(t, repo, demo.Options{Hostname: "otherbox"})
 	c := checkerFor(t, repo)
 
-	st := check(t, c, "r0")
+	st := checkRepo(t, c, "r0")
 	l := findLock(t, st, other.LockID)
 	if l.Verdict != lock.Fresh || l.Hostname != "otherbox" || !strings.Contains(l.Reason, `host "otherbox"`) {
 		t.Errorf("other host's lock: %+v", l)
 	}
-	if st.State != service.StateBusy {
+	if st.State != check.StateBusy {
 		t.Errorf("state %s, want busy", st.State)
 	}
 	// Kill it: from here nobody can tell it died, so it stays fresh and stays.
 	if err := other.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	res, err := unlock(t, c, "r0", service.UnlockOptions{})
+	res, err := unlock(t, c, "r0", check.UnlockOptions{})
 	if err != nil || len(res.Removed) != 0 || !hasFile(repo, other.LockID) {
 		t.Fatalf("unlock touched another host's fresh lock: %+v, %v", res, err)
 	}
@@ -177,7 +177,7 @@ func TestAnotherHostsLockIsFresh(t *testing.T) {
 func TestExclusiveLockIsReported(t *testing.T) {
 	repo := demotest.LocalRepo(t)
 	excl := demotest.Hold(t, repo, demo.Options{Exclusive: true})
-	st := check(t, checkerFor(t, repo), "r0")
+	st := checkRepo(t, checkerFor(t, repo), "r0")
 	if l := findLock(t, st, excl.LockID); !l.Exclusive || l.Verdict != lock.Live {
 		t.Errorf("restic key passwd's lock: %+v", l)
 	}
@@ -190,11 +190,11 @@ func TestPIDReuseLocal(t *testing.T) {
 	squatter := demotest.TakePID(t, dead.PID)
 	c := checkerFor(t, repo)
 
-	l := findLock(t, check(t, c, "r0"), dead.LockID)
+	l := findLock(t, checkRepo(t, c, "r0"), dead.LockID)
 	if l.Verdict != lock.Orphaned || !strings.Contains(l.Reason, fmt.Sprintf("PID %d now belongs to 'sleep'", dead.PID)) {
 		t.Errorf("reused PID judged %s: %s", l.Verdict, l.Reason)
 	}
-	res, err := unlock(t, c, "r0", service.UnlockOptions{})
+	res, err := unlock(t, c, "r0", check.UnlockOptions{})
 	if err != nil || len(res.Removed) != 1 || hasFile(repo, dead.LockID) {
 		t.Fatalf("unlock: %+v, %v", res, err)
 	}
@@ -209,8 +209,8 @@ func TestInvalidLockFiles(t *testing.T) {
 	garbage := writeLockFile(t, repo, []byte("this is no restic lock, just bytes \x00\x01\x02"))
 	c := checkerFor(t, repo)
 
-	st := check(t, c, "r0")
-	if st.State != service.StateStale {
+	st := checkRepo(t, c, "r0")
+	if st.State != check.StateStale {
 		t.Errorf("state %s with invalid lock files", st.State)
 	}
 	if l := findLock(t, st, empty); l.Verdict != lock.Invalid || !strings.Contains(l.Reason, "empty") {
@@ -220,14 +220,14 @@ func TestInvalidLockFiles(t *testing.T) {
 		t.Errorf("garbage lock file: %s: %s", l.Verdict, l.Reason)
 	}
 	// Plain unlock leaves them (as restic does); naming one removes it.
-	res, err := unlock(t, c, "r0", service.UnlockOptions{})
+	res, err := unlock(t, c, "r0", check.UnlockOptions{})
 	if err != nil || len(res.Removed) != 0 || len(res.Kept) != 2 {
 		t.Fatalf("plain unlock: %+v, %v", res, err)
 	}
-	if _, err := unlock(t, c, "r0", service.UnlockOptions{IDs: []string{garbage}}); err != nil || hasFile(repo, garbage) {
+	if _, err := unlock(t, c, "r0", check.UnlockOptions{IDs: []string{garbage}}); err != nil || hasFile(repo, garbage) {
 		t.Fatalf("unlock --lock of an invalid file: %v", err)
 	}
-	if _, err := unlock(t, c, "r0", service.UnlockOptions{All: true}); err != nil || hasFile(repo, empty) {
+	if _, err := unlock(t, c, "r0", check.UnlockOptions{All: true}); err != nil || hasFile(repo, empty) {
 		t.Fatalf("unlock --all: %v", err)
 	}
 }
@@ -250,11 +250,11 @@ func TestRESTBackend(t *testing.T) {
 	t.Run("dead owner removed with restic unlock", func(t *testing.T) {
 		dead := demotest.Orphan(t, repo)
 		live := demotest.Hold(t, repo, demo.Options{})
-		st := check(t, c, "r0")
+		st := checkRepo(t, c, "r0")
 		if l := findLock(t, st, dead.LockID); l.Verdict != lock.Orphaned {
 			t.Fatalf("dead owner over REST judged %s: %s", l.Verdict, l.Reason)
 		}
-		res, err := unlock(t, c, "r0", service.UnlockOptions{})
+		res, err := unlock(t, c, "r0", check.UnlockOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,7 +268,7 @@ func TestRESTBackend(t *testing.T) {
 
 	t.Run("restic unlock takes every stale lock, and says so", func(t *testing.T) {
 		one, two := demotest.Orphan(t, repo), demotest.Orphan(t, repo)
-		res, err := unlock(t, c, "r0", service.UnlockOptions{IDs: []string{one.LockID}})
+		res, err := unlock(t, c, "r0", check.UnlockOptions{IDs: []string{one.LockID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -287,11 +287,11 @@ func TestRESTBackend(t *testing.T) {
 		dead := demotest.Orphan(t, repo)
 		time.Sleep(4 * time.Second)
 		squatter := demotest.TakePID(t, dead.PID)
-		if l := findLock(t, check(t, c, "r0"), dead.LockID); l.Verdict != lock.Orphaned {
+		if l := findLock(t, checkRepo(t, c, "r0"), dead.LockID); l.Verdict != lock.Orphaned {
 			t.Fatalf("reused PID over REST judged %s: %s", l.Verdict, l.Reason)
 		}
-		_, err := unlock(t, c, "r0", service.UnlockOptions{})
-		var refused *service.RefusedError
+		_, err := unlock(t, c, "r0", check.UnlockOptions{})
+		var refused *check.RefusedError
 		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "SIGHUP") {
 			t.Fatalf("unlock with a reused PID over REST: %v", err)
 		}
@@ -304,18 +304,18 @@ func TestRESTBackend(t *testing.T) {
 		// Once the squatter is gone, the same unlock is safe.
 		_ = squatter.Process.Kill()
 		_ = squatter.Wait()
-		if _, err := unlock(t, c, "r0", service.UnlockOptions{}); err != nil || hasFile(repo, dead.LockID) {
+		if _, err := unlock(t, c, "r0", check.UnlockOptions{}); err != nil || hasFile(repo, dead.LockID) {
 			t.Fatalf("unlock after the squatter ended: %v", err)
 		}
 	})
 
 	t.Run("single lock needs all", func(t *testing.T) {
 		live := demotest.Hold(t, repo, demo.Options{})
-		_, err := unlock(t, c, "r0", service.UnlockOptions{IDs: []string{live.LockID}, Force: true})
+		_, err := unlock(t, c, "r0", check.UnlockOptions{IDs: []string{live.LockID}, Force: true})
 		if err == nil || !hasFile(repo, live.LockID) {
 			t.Fatalf("forced removal of one live lock over REST: %v", err)
 		}
-		res, err := unlock(t, c, "r0", service.UnlockOptions{All: true})
+		res, err := unlock(t, c, "r0", check.UnlockOptions{All: true})
 		if err != nil || res.Method != "restic unlock --remove-all" || hasFile(repo, live.LockID) {
 			t.Fatalf("--all over REST: %+v, %v", res, err)
 		}
@@ -326,7 +326,7 @@ func TestRESTBackend(t *testing.T) {
 // locks it lets a real restic end, so that restic's own lock vanishes
 // during lockwatch's removal (what a backup finishing at that moment does).
 type finishingDriver struct {
-	service.Driver
+	check.Driver
 	finish func()
 }
 
@@ -343,7 +343,7 @@ func TestUnlockReportsOnlyWhatItRemoved(t *testing.T) {
 	dead := demotest.Orphan(t, repo)
 	c := checkerWith(t, config.ReaderNative, repo)
 	real := c.Driver
-	c.Driver = func(r *config.Repo) (service.Driver, error) {
+	c.Driver = func(r *config.Repo) (check.Driver, error) {
 		d, err := real(r)
 		if err != nil {
 			return nil, err
@@ -355,7 +355,7 @@ func TestUnlockReportsOnlyWhatItRemoved(t *testing.T) {
 		}}, nil
 	}
 
-	res, err := unlock(t, c, "r0", service.UnlockOptions{})
+	res, err := unlock(t, c, "r0", check.UnlockOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,10 +385,10 @@ func TestRewrittenLockIsNeverUnrefreshed(t *testing.T) {
 	c.Config.Defaults.UnrefreshedAfter.Duration = 8 * time.Minute
 	c.Observe = db.Observe
 	t0 := time.Now()
-	at := func(d time.Duration, id string) service.LockStatus {
+	at := func(d time.Duration, id string) check.LockStatus {
 		t.Helper()
 		c.Now = func() time.Time { return t0.Add(d) }
-		return findLock(t, check(t, c, "r0"), id)
+		return findLock(t, checkRepo(t, c, "r0"), id)
 	}
 
 	if l := at(0, first.LockID); l.Verdict != lock.Fresh {
@@ -418,7 +418,7 @@ func TestRewrittenLockIsNeverUnrefreshed(t *testing.T) {
 // listing, it lets a real restic end, so that a listed lock is gone when
 // lockwatch reads it (a backup finishing, or refreshing, at that moment).
 type vanishingDriver struct {
-	service.Driver
+	check.Driver
 	afterList func()
 }
 
@@ -436,15 +436,15 @@ func TestLockGoneBetweenListAndRead(t *testing.T) {
 			live := demotest.Hold(t, repo, demo.Options{})
 			c := checkerWith(t, reader, repo)
 			real := c.Driver
-			c.Driver = func(r *config.Repo) (service.Driver, error) {
+			c.Driver = func(r *config.Repo) (check.Driver, error) {
 				d, err := real(r)
 				if err != nil {
 					return nil, err
 				}
 				return vanishingDriver{d, func() { _ = live.Finish() }}, nil
 			}
-			st := check(t, c, "r0")
-			if len(st.Locks) != 1 || st.Locks[0].ID != dead.LockID || st.State != service.StateStale {
+			st := checkRepo(t, c, "r0")
+			if len(st.Locks) != 1 || st.Locks[0].ID != dead.LockID || st.State != check.StateStale {
 				t.Errorf("state %s %q, locks %+v; want just the orphaned one", st.State, st.Error, st.Locks)
 			}
 		})
@@ -458,7 +458,7 @@ func TestHostnameOverride(t *testing.T) {
 	dead := demotest.Orphan(t, repo)
 	c := checkerFor(t, repo)
 	c.Config.Defaults.Hostname = "not-this-machine"
-	l := findLock(t, check(t, c, "r0"), dead.LockID)
+	l := findLock(t, checkRepo(t, c, "r0"), dead.LockID)
 	if l.Verdict != lock.Fresh || !strings.Contains(l.Reason, "host") {
 		t.Errorf("a dead local restic's lock seen as from another host: %s: %s", l.Verdict, l.Reason)
 	}

@@ -1,4 +1,4 @@
-package service_test
+package check_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/demo"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
@@ -32,14 +32,14 @@ func snapshot(t *testing.T, r *demo.Repo, host string, when time.Time, extra ...
 // readerUnderTest is the reader the freshness checks run with; each test runs with both.
 var readerUnderTest = config.ReaderAuto
 
-func checkWith(t *testing.T, r *demo.Repo, extra string) service.RepoStatus {
+func checkWith(t *testing.T, r *demo.Repo, extra string) check.RepoStatus {
 	t.Helper()
 	text := fmt.Sprintf("[defaults]\nrestic = %q\n[[repo]]\nname = \"nas\"\nrepository = %q\npassword_file = %q\nreader = %q\n%s", demotest.Restic(t), r.Location, r.PasswordFile, readerUnderTest, extra)
 	cfg, err := config.Parse(filepath.Join(t.TempDir(), "c.toml"), []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := service.NewChecker(cfg)
+	c := check.NewChecker(cfg)
 	repo, _ := c.Repo("nas")
 	return c.Check(context.Background(), repo)
 }
@@ -73,9 +73,9 @@ func TestSnapshotTagsAndPaths(t *testing.T) {
 				{"snapshot_tags = [\"weekly\"]\nsnapshot_paths = [\"/home.txt\"]", "no snapshot tagged weekly of /home.txt at all; expected every 26h"},
 			} {
 				st := checkWith(t, repo, "max_snapshot_age = \"26h\"\n"+c.extra+"\n")
-				want := service.StateOK
+				want := check.StateOK
 				if c.failure != "" {
-					want = service.StateFailed
+					want = check.StateFailed
 				}
 				if st.State != want || st.Failure != c.failure {
 					t.Errorf("%s: %s %q, want %s %q (error %q)", c.extra, st.State, st.Failure, want, c.failure, st.Error)
@@ -91,24 +91,24 @@ func testSnapshotFreshness(t *testing.T) {
 	if st.Reader != readerUnderTest {
 		t.Errorf("read with %q, want %q", st.Reader, readerUnderTest)
 	}
-	if st.State != service.StateFailed || st.Failure != "no snapshot at all; expected every 26h" {
+	if st.State != check.StateFailed || st.Failure != "no snapshot at all; expected every 26h" {
 		t.Fatalf("empty repo: %s %q %s", st.State, st.Failure, st.Error)
 	}
 	snapshot(t, repo, "mbp", time.Now().Add(-31*time.Hour))
 	snapshot(t, repo, "otherbox", time.Now().Add(-time.Hour)) // fresh, but from another host
 	st = checkWith(t, repo, "max_snapshot_age = \"26h\"\nsnapshot_host = \"mbp\"\n")
-	if st.State != service.StateFailed || st.Failure != "no snapshot from host mbp for 31h; expected every 26h" {
+	if st.State != check.StateFailed || st.Failure != "no snapshot from host mbp for 31h; expected every 26h" {
 		t.Errorf("overdue host: %s %q", st.State, st.Failure)
 	}
-	if st = checkWith(t, repo, "max_snapshot_age = \"26h\"\n"); st.State != service.StateOK || st.LastSnapshotAt.IsZero() {
+	if st = checkWith(t, repo, "max_snapshot_age = \"26h\"\n"); st.State != check.StateOK || st.LastSnapshotAt.IsZero() {
 		t.Errorf("any host: %s %q", st.State, st.Failure)
 	}
-	if st = checkWith(t, repo, "max_snapshot_age = \"26h\"\nsnapshot_host = \"otherbox\"\n"); st.State != service.StateOK {
+	if st = checkWith(t, repo, "max_snapshot_age = \"26h\"\nsnapshot_host = \"otherbox\"\n"); st.State != check.StateOK {
 		t.Errorf("fresh host: %s %q", st.State, st.Failure)
 	}
 	// Failed outranks a stale lock.
 	demotest.Orphan(t, repo)
-	if st = checkWith(t, repo, "max_snapshot_age = \"26h\"\nsnapshot_host = \"mbp\"\n"); st.State != service.StateFailed || len(st.Locks) != 1 {
+	if st = checkWith(t, repo, "max_snapshot_age = \"26h\"\nsnapshot_host = \"mbp\"\n"); st.State != check.StateFailed || len(st.Locks) != 1 {
 		t.Errorf("overdue with a stale lock: %s %+v", st.State, st.Locks)
 	}
 }
@@ -120,7 +120,7 @@ func TestResticprofileStatus(t *testing.T) {
 		"backup": {"success": false, "time": "2026-11-22T02:00:00+01:00", "error": "exit status 1", "stderr": "Fatal: repository does not exist: unable to open config file: stat /srv/r/config: no such file or directory\nIs there a repository at the following location?\n/srv/r", "duration": 3},
 		"check": {"success": true, "time": "2026-11-21T02:00:00+01:00", "error": "", "duration": 30}}}}`), 0o600)
 	st := checkWith(t, repo, fmt.Sprintf("resticprofile_status = %q\nresticprofile_profile = \"home\"\n", status))
-	if st.State != service.StateFailed || st.Failure != "resticprofile home backup failed at 2026-11-22T02:00:00+01:00: exit status 1 (repository does not exist: unable to open config file: stat /srv/r/config: no such file or directory)" {
+	if st.State != check.StateFailed || st.Failure != "resticprofile home backup failed at 2026-11-22T02:00:00+01:00: exit status 1 (repository does not exist: unable to open config file: stat /srv/r/config: no such file or directory)" {
 		t.Errorf("failed backup section: %s %q", st.State, st.Failure)
 	}
 	// Its backup section is the repository's last run.
@@ -129,49 +129,49 @@ func TestResticprofileStatus(t *testing.T) {
 		t.Errorf("last run from resticprofile: %+v", r)
 	}
 	// A newer lockwatch run shows instead; an older one does not.
-	newer := &service.RunSummary{StartedAt: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC), Result: "ok"}
-	older := &service.RunSummary{StartedAt: time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC), Result: "ok"}
+	newer := &check.RunSummary{StartedAt: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC), Result: "ok"}
+	older := &check.RunSummary{StartedAt: time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC), Result: "ok"}
 	withOlder := st
-	service.ApplyLastRun(&withOlder, older, older)
-	service.ApplyLastRun(&st, newer, newer)
+	check.ApplyLastRun(&withOlder, older, older)
+	check.ApplyLastRun(&st, newer, newer)
 	if st.LastRun != newer || withOlder.LastRun == older {
 		t.Errorf("last run: with a newer run %+v, with an older one %+v", st.LastRun, withOlder.LastRun)
 	}
-	if st := checkWith(t, repo, fmt.Sprintf("resticprofile_status = %q\nresticprofile_profile = \"work\"\n", status)); st.State != service.StateOK {
+	if st := checkWith(t, repo, fmt.Sprintf("resticprofile_status = %q\nresticprofile_profile = \"work\"\n", status)); st.State != check.StateOK {
 		t.Errorf("another profile: %s %q", st.State, st.Failure)
 	}
 	// Before resticprofile's first run there is no status file: not an
 	// error of the check, but no run either.
 	missing := filepath.Join(t.TempDir(), "status.json")
 	st = checkWith(t, repo, fmt.Sprintf("resticprofile_status = %q\n", missing))
-	if st.State != service.StateFailed || st.Failure != "resticprofile has recorded no run yet ("+missing+" does not exist)" {
+	if st.State != check.StateFailed || st.Failure != "resticprofile has recorded no run yet ("+missing+" does not exist)" {
 		t.Errorf("no status file: %s %q %q", st.State, st.Failure, st.Error)
 	}
 }
 
 func TestLastRunFailure(t *testing.T) {
 	started := time.Now().Add(-time.Hour)
-	locked := &service.RunSummary{StartedAt: started, Result: "locked", Summary: "repository is locked by PID 1 on mbp"}
-	st := service.RepoStatus{State: service.StateOK, LastSnapshotAt: started.Add(-24 * time.Hour)}
-	service.ApplyLastRun(&st, locked, locked)
-	if st.State != service.StateFailed || !strings.Contains(st.Failure, "locked: repository is locked") {
+	locked := &check.RunSummary{StartedAt: started, Result: "locked", Summary: "repository is locked by PID 1 on mbp"}
+	st := check.RepoStatus{State: check.StateOK, LastSnapshotAt: started.Add(-24 * time.Hour)}
+	check.ApplyLastRun(&st, locked, locked)
+	if st.State != check.StateFailed || !strings.Contains(st.Failure, "locked: repository is locked") {
 		t.Errorf("failed run: %s %q", st.State, st.Failure)
 	}
-	failed := &service.RunSummary{StartedAt: started, Result: "failed"}
-	st = service.RepoStatus{State: service.StateOK, LastSnapshotAt: started.Add(time.Minute)}
-	service.ApplyLastRun(&st, failed, failed)
-	if st.State != service.StateOK {
+	failed := &check.RunSummary{StartedAt: started, Result: "failed"}
+	st = check.RepoStatus{State: check.StateOK, LastSnapshotAt: started.Add(time.Minute)}
+	check.ApplyLastRun(&st, failed, failed)
+	if st.State != check.StateOK {
 		t.Errorf("a snapshot after the failed run should clear it: %s", st.State)
 	}
-	ok := &service.RunSummary{StartedAt: started, Result: "ok"}
-	st = service.RepoStatus{State: service.StateStale}
-	service.ApplyLastRun(&st, ok, ok)
-	if st.State != service.StateStale || st.LastRun == nil {
+	ok := &check.RunSummary{StartedAt: started, Result: "ok"}
+	st = check.RepoStatus{State: check.StateStale}
+	check.ApplyLastRun(&st, ok, ok)
+	if st.State != check.StateStale || st.LastRun == nil {
 		t.Errorf("ok run: %s", st.State)
 	}
-	st = service.RepoStatus{State: service.StateOK}
-	service.ApplyLastRun(&st, nil, nil)
-	if st.State != service.StateOK || st.LastRun != nil {
+	st = check.RepoStatus{State: check.StateOK}
+	check.ApplyLastRun(&st, nil, nil)
+	if st.State != check.StateOK || st.LastRun != nil {
 		t.Errorf("no run: %s %+v", st.State, st.LastRun)
 	}
 }
@@ -184,7 +184,7 @@ func TestSkippedRunKeepsTheFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	started := time.Now().Add(-time.Hour)
-	for i, run := range []service.RunSummary{
+	for i, run := range []check.RunSummary{
 		{StartedAt: started, Result: "failed", ExitCode: 1, Summary: "Fatal: unable to open repository"},
 		{StartedAt: started.Add(time.Minute), Result: "skipped", ExitCode: 75},
 	} {
@@ -193,16 +193,16 @@ func TestSkippedRunKeepsTheFailure(t *testing.T) {
 			t.Fatalf("append %d: %v", i, err)
 		}
 	}
-	last, ran := service.LastRuns(db, "nas")
+	last, ran := check.LastRuns(db, "nas")
 	if last == nil || last.Result != "skipped" || ran == nil || ran.Result != "failed" {
 		t.Fatalf("LastRuns = %+v, %+v", last, ran)
 	}
-	st := service.RepoStatus{State: service.StateOK}
-	service.ApplyLastRun(&st, last, ran)
-	if st.State != service.StateFailed || st.LastRun.Result != "skipped" || !strings.Contains(st.Failure, "unable to open") {
+	st := check.RepoStatus{State: check.StateOK}
+	check.ApplyLastRun(&st, last, ran)
+	if st.State != check.StateFailed || st.LastRun.Result != "skipped" || !strings.Contains(st.Failure, "unable to open") {
 		t.Errorf("after failed then skipped: %s %q, last run %+v", st.State, st.Failure, st.LastRun)
 	}
-	if last, ran := service.LastRuns(db, "other"); last != nil || ran != nil {
+	if last, ran := check.LastRuns(db, "other"); last != nil || ran != nil {
 		t.Errorf("a repo without runs: %+v %+v", last, ran)
 	}
 }

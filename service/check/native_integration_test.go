@@ -1,4 +1,4 @@
-package service_test
+package check_test
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lockwatch/lockwatch/service"
+	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/demo"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
@@ -24,7 +24,7 @@ func TestNativeReaderJudgesAndRemoves(t *testing.T) {
 	garbage := writeLockFile(t, repo, []byte("no lock"))
 	c := checkerWith(t, config.ReaderAuto, repo)
 
-	st := check(t, c, "r0")
+	st := checkRepo(t, c, "r0")
 	if st.Reader != "native" {
 		t.Fatalf("reader %q, want native", st.Reader)
 	}
@@ -37,7 +37,7 @@ func TestNativeReaderJudgesAndRemoves(t *testing.T) {
 	if l := findLock(t, st, garbage); l.Verdict != lock.Invalid || l.Reason == "" {
 		t.Errorf("garbage: %s %s", l.Verdict, l.Reason)
 	}
-	res, err := unlock(t, c, "r0", service.UnlockOptions{})
+	res, err := unlock(t, c, "r0", check.UnlockOptions{})
 	if err != nil || res.Method != "deleted lock files" || len(res.Removed) != 1 || hasFile(repo, dead.LockID) || !hasFile(repo, live.LockID) {
 		t.Fatalf("native unlock: %+v, %v", res, err)
 	}
@@ -50,7 +50,7 @@ func TestNativeReaderOverRESTRemovesExactly(t *testing.T) {
 	time.Sleep(4 * time.Second)
 	squatter := demotest.TakePID(t, dead.PID)
 	live := demotest.Hold(t, repo, demo.Options{})
-	st := check(t, c, "r0")
+	st := checkRepo(t, c, "r0")
 	if st.Reader != "native" {
 		t.Fatalf("reader %q over REST", st.Reader)
 	}
@@ -59,7 +59,7 @@ func TestNativeReaderOverRESTRemovesExactly(t *testing.T) {
 	}
 	// Natively there is no restic unlock, so no SIGHUP: the stale lock
 	// goes, the live one and the process that took the PID stay.
-	res, err := unlock(t, c, "r0", service.UnlockOptions{})
+	res, err := unlock(t, c, "r0", check.UnlockOptions{})
 	if err != nil || res.Method != "deleted lock files" || hasFile(repo, dead.LockID) || !hasFile(repo, live.LockID) {
 		t.Fatalf("native unlock over REST: %+v, %v", res, err)
 	}
@@ -67,14 +67,14 @@ func TestNativeReaderOverRESTRemovesExactly(t *testing.T) {
 		t.Error("the process that reused the PID was killed")
 	}
 	// A single live lock can be removed with --force over REST now.
-	if _, err := unlock(t, c, "r0", service.UnlockOptions{IDs: []string{live.LockID}, Force: true}); err != nil || hasFile(repo, live.LockID) {
+	if _, err := unlock(t, c, "r0", check.UnlockOptions{IDs: []string{live.LockID}, Force: true}); err != nil || hasFile(repo, live.LockID) {
 		t.Fatalf("forced single removal over REST: %v", err)
 	}
 }
 
 // checkerWithEnv is checkerWith for repositories that need their backend
 // environment (S3 keys, the HOME with the ssh config) in the config.
-func checkerWithEnv(t *testing.T, r *demo.Repo) *service.Checker {
+func checkerWithEnv(t *testing.T, r *demo.Repo) *check.Checker {
 	t.Helper()
 	var env []string
 	for _, kv := range r.Env {
@@ -87,7 +87,7 @@ func checkerWithEnv(t *testing.T, r *demo.Repo) *service.Checker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return service.NewChecker(cfg)
+	return check.NewChecker(cfg)
 }
 
 // On sftp and S3 too, lockwatch deletes exactly the stale lock itself (no
@@ -99,14 +99,14 @@ func TestNativeReaderRemovesExactlyOverSFTPAndS3(t *testing.T) {
 			dead := demotest.OrphanS3(t, repo)
 			live := demotest.HoldS3(t, repo, demo.Options{})
 			c := checkerWithEnv(t, repo)
-			st := check(t, c, "r0")
+			st := checkRepo(t, c, "r0")
 			if st.Reader != "native" {
 				t.Fatalf("reader %q, want native", st.Reader)
 			}
 			if l := findLock(t, st, dead.LockID); l.Verdict != lock.Orphaned {
 				t.Errorf("dead owner: %s %s", l.Verdict, l.Reason)
 			}
-			res, err := unlock(t, c, "r0", service.UnlockOptions{})
+			res, err := unlock(t, c, "r0", check.UnlockOptions{})
 			if err != nil || res.Method != "deleted lock files" || len(res.Removed) != 1 || res.Removed[0].ID != dead.LockID {
 				t.Fatalf("unlock: %+v, %v", res, err)
 			}
@@ -114,7 +114,7 @@ func TestNativeReaderRemovesExactlyOverSFTPAndS3(t *testing.T) {
 				t.Errorf("restic lists %v after the unlock, want only the live %s", got, live.LockID[:8])
 			}
 			// And one named lock, forced.
-			res, err = unlock(t, c, "r0", service.UnlockOptions{IDs: []string{live.LockID[:12]}, Force: true})
+			res, err = unlock(t, c, "r0", check.UnlockOptions{IDs: []string{live.LockID[:12]}, Force: true})
 			if err != nil || len(res.Removed) != 1 || len(demotest.ResticLocks(t, repo)) != 0 {
 				t.Fatalf("forced removal of %s: %+v, %v", live.LockID[:8], res, err)
 			}
@@ -136,14 +136,14 @@ func TestFallbackToResticIsExplained(t *testing.T) {
 	}
 	blind := *repo
 	blind.Env = append(env, "HOME="+t.TempDir()) // no ~/.ssh/config nor known_hosts
-	st := check(t, checkerWithEnv(t, &blind), "r0")
+	st := checkRepo(t, checkerWithEnv(t, &blind), "r0")
 	if st.Reader != "restic" || !strings.Contains(st.ReaderNote, "the native reader could not open it (") {
 		t.Errorf("reader %q, note %q", st.Reader, st.ReaderNote)
 	}
 	if l := findLock(t, st, dead.LockID); l.Verdict != lock.Orphaned {
 		t.Errorf("read by restic: %s %s", l.Verdict, l.Reason)
 	}
-	if st := check(t, checkerWithEnv(t, repo), "r0"); st.Reader != "native" || st.ReaderNote != "" {
+	if st := checkRepo(t, checkerWithEnv(t, repo), "r0"); st.Reader != "native" || st.ReaderNote != "" {
 		t.Errorf("with its ssh config: reader %q, note %q", st.Reader, st.ReaderNote)
 	}
 }

@@ -1,6 +1,6 @@
-// Package service checks restic repositories for locks, judges them and
+// Package check checks restic repositories for locks, judges them and
 // removes the stale ones; the daemon, the tray and the CLI all go through it.
-package service
+package check
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package service
+package check
 
 import (
 	"github.com/lockwatch/lockwatch/service/store"
