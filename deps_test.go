@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -45,5 +46,30 @@ func TestServiceAndPlatformStayHeadless(t *testing.T) {
 				t.Fatalf("go list printed only %d packages; the check saw nothing", checked)
 			}
 		})
+	}
+}
+
+// TestReadersAreIndependent keeps the two readers apart: what they share
+// (the contract and its errors) lives in service/reader, so neither the
+// native reader nor the restic driver needs the other.
+func TestReadersAreIndependent(t *testing.T) {
+	for pkg, never := range map[string]string{
+		"./service/native": "github.com/lockwatch/lockwatch/service/restic",
+		"./service/restic": "github.com/lockwatch/lockwatch/service/native",
+	} {
+		var stderr bytes.Buffer
+		cmd := exec.Command("go", "list", "-deps", pkg)
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v\n%s", pkg, err, stderr.Bytes())
+		}
+		deps := strings.Fields(string(out))
+		if !slices.Contains(deps, "github.com/lockwatch/lockwatch/service/reader") {
+			t.Errorf("%s does not depend on service/reader; the check saw %d packages", pkg, len(deps))
+		}
+		if slices.Contains(deps, never) {
+			t.Errorf("%s depends on %s", pkg, never)
+		}
 	}
 }

@@ -12,23 +12,9 @@ import (
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
 	"github.com/lockwatch/lockwatch/service/native"
+	"github.com/lockwatch/lockwatch/service/reader"
 	"github.com/lockwatch/lockwatch/service/restic"
 )
-
-// Driver reads and removes one repository's locks.
-type Driver interface {
-	// Reader names the implementation for status output ("restic", "native").
-	Reader() string
-	ListLocks(ctx context.Context) ([]string, error)
-	// ReadLock returns restic.ErrNotFound for a lock that vanished since it was listed.
-	ReadLock(ctx context.Context, id string) (lock.Lock, error)
-	// RemoveLocks deletes exactly these locks, or returns restic.ErrNoExactRemoval.
-	RemoveLocks(ctx context.Context, ids []string) error
-	// UnlockStale removes what restic itself judges stale (`restic unlock`).
-	UnlockStale(ctx context.Context) error
-	// RemoveAll removes every lock (`restic unlock --remove-all`).
-	RemoveAll(ctx context.Context) error
-}
 
 // State sums up a repository, worst first: error, failed, stale, busy, ok.
 type State string
@@ -137,8 +123,8 @@ type Checker struct {
 	Config *config.Config
 	Probe  lock.ProcessProbe
 	Now    func() time.Time
-	// Driver opens a repository; tests may replace it.
-	Driver func(*config.Repo) (Driver, error)
+	// Open opens a repository's reader; tests may replace it.
+	Open func(*config.Repo) (reader.Reader, error)
 	// Observe, when set, returns when each listed lock ID was first seen
 	// (remembering new ones), so that locks another host stopped
 	// refreshing can be judged unrefreshed. The service sets it.
@@ -161,17 +147,17 @@ type openNative struct {
 // NewChecker checks the repositories of cfg with the real process table and clock.
 func NewChecker(cfg *config.Config) *Checker {
 	c := &Checker{Config: cfg, Probe: process.Lookup, Now: time.Now, cache: map[string]map[string]lock.Lock{}, natives: map[string]openNative{}, fallbacks: map[string]string{}}
-	c.Driver = c.openDriver
+	c.Open = c.openReader
 	return c
 }
 
-// openDriver reads natively where it can (local, sftp, REST, S3): restic
+// openReader reads natively where it can (local, sftp, REST, S3): restic
 // derives the key with scrypt on every start, the native reader once per
 // process. Other backends, reader = "restic", and a backend the native
 // reader cannot open (an ssh setup it cannot follow, say) use restic itself.
-func (c *Checker) openDriver(r *config.Repo) (Driver, error) {
+func (c *Checker) openReader(r *config.Repo) (reader.Reader, error) {
 	if r.Reader == config.ReaderRestic {
-		return c.resticDriver(r)
+		return c.resticReader(r)
 	}
 	fp := native.Fingerprint(r)
 	c.mu.Lock()
@@ -194,7 +180,7 @@ func (c *Checker) openDriver(r *config.Repo) (Driver, error) {
 		if r.Reader == config.ReaderNative {
 			return nil, err
 		}
-		return c.resticDriver(r)
+		return c.resticReader(r)
 	}
 	c.mu.Lock()
 	old := c.natives[r.Name]
@@ -233,14 +219,20 @@ func (c *Checker) Close() {
 	}
 }
 
-func (c *Checker) resticDriver(r *config.Repo) (Driver, error) {
+// resticReader drives the restic binary; on a local repository it also
+// deletes single lock files, which restic cannot.
+func (c *Checker) resticReader(r *config.Repo) (reader.Reader, error) {
 	dir, _ := r.LocalPath()
-	return &restic.CLI{
+	cli := &restic.CLI{
 		Binary:  c.Config.Defaults.Restic,
 		Env:     r.Environ(),
 		Timeout: c.Config.Defaults.Timeout.Duration,
 		Dir:     dir,
-	}, nil
+	}
+	if dir != "" {
+		return restic.LocalCLI{CLI: cli}, nil
+	}
+	return cli, nil
 }
 
 // CheckAll checks the named repositories (all when names is empty), in config order.
@@ -309,18 +301,18 @@ func (c *Checker) Check(ctx context.Context, r *config.Repo) RepoStatus {
 	return st
 }
 
-// check also hands back the driver and the locks, for Unlock.
-func (c *Checker) check(ctx context.Context, r *config.Repo) (RepoStatus, Driver, []lock.Lock) {
+// check also hands back the reader and the locks, for Unlock.
+func (c *Checker) check(ctx context.Context, r *config.Repo) (RepoStatus, reader.Reader, []lock.Lock) {
 	st := RepoStatus{Name: r.Name, CheckedAt: c.Now(), Locks: []LockStatus{}}
-	fail := func(err error) (RepoStatus, Driver, []lock.Lock) {
+	fail := func(err error) (RepoStatus, reader.Reader, []lock.Lock) {
 		st.State, st.Error = StateError, err.Error()
 		return st, nil, nil
 	}
-	d, err := c.Driver(r)
+	d, err := c.Open(r)
 	if err != nil {
 		return fail(err)
 	}
-	st.Reader = d.Reader()
+	st.Reader = d.Name()
 	if st.Reader != "native" {
 		c.mu.Lock()
 		st.ReaderNote = c.fallbacks[r.Name]
@@ -386,7 +378,7 @@ func (c *Checker) judge(l lock.Lock, now time.Time, host string) LockStatus {
 
 // readLocks lists the repository's locks and reads those not read before.
 // Lock files are content-addressed, so a lock read once stays true for its ID.
-func (c *Checker) readLocks(ctx context.Context, repo string, d Driver) ([]lock.Lock, error) {
+func (c *Checker) readLocks(ctx context.Context, repo string, d reader.Reader) ([]lock.Lock, error) {
 	ids, err := d.ListLocks(ctx)
 	if err != nil {
 		return nil, err
@@ -400,7 +392,7 @@ func (c *Checker) readLocks(ctx context.Context, repo string, d Driver) ([]lock.
 		l, ok := known[id]
 		if !ok {
 			l, err = d.ReadLock(ctx, id)
-			if errors.Is(err, restic.ErrNotFound) {
+			if errors.Is(err, reader.ErrNotFound) {
 				continue // refreshed or removed since the listing: gone
 			}
 			if err != nil {

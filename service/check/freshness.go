@@ -13,6 +13,7 @@ import (
 
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/reader"
 	"github.com/lockwatch/lockwatch/service/restic"
 	"github.com/lockwatch/lockwatch/service/store"
 )
@@ -20,11 +21,6 @@ import (
 // A stale lock is usually found because a backup failed; a backup that
 // silently stopped running is the other half of the same worry. These
 // checks turn a repository "failed".
-
-// SnapshotLister is a driver that can find the newest matching snapshot.
-type SnapshotLister interface {
-	LatestSnapshot(ctx context.Context, host string, tags, paths []string) (time.Time, bool, error)
-}
 
 // RunSummary is how a backup run of a repository ended: a `lockwatch run`,
 // or the backup section of resticprofile's status file.
@@ -41,17 +37,17 @@ func (r *RunSummary) Failed() bool { return r != nil && (r.Result == "failed" ||
 
 // checkSnapshots sets LastSnapshotAt and, when the newest matching snapshot
 // is too old or missing, a failure in words.
-func (c *Checker) checkSnapshots(ctx context.Context, r *config.Repo, d Driver, st *RepoStatus) error {
+func (c *Checker) checkSnapshots(ctx context.Context, r *config.Repo, d reader.Reader, st *RepoStatus) error {
 	if r.MaxSnapshotAge.Duration <= 0 {
 		return nil
 	}
-	lister, ok := d.(SnapshotLister)
+	lister, ok := d.(reader.SnapshotLister)
 	if !ok {
-		cli, err := c.resticDriver(r) // the native reader does not read snapshots
+		cli, err := c.resticReader(r) // this reader cannot: restic can
 		if err != nil {
 			return err
 		}
-		lister = cli.(SnapshotLister)
+		lister = cli.(reader.SnapshotLister)
 	}
 	latest, found, err := lister.LatestSnapshot(ctx, r.SnapshotHost, r.SnapshotTags, r.SnapshotPaths)
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
-	"github.com/lockwatch/lockwatch/service/restic"
+	"github.com/lockwatch/lockwatch/service/reader"
 )
 
 // UnlockOptions says which locks to remove. The zero value removes the
@@ -70,17 +70,20 @@ func (c *Checker) Unlock(ctx context.Context, r *config.Repo, opts UnlockOptions
 	for id := range targets {
 		ids = append(ids, id)
 	}
-	switch err := d.RemoveLocks(ctx, ids); {
-	case err == nil:
+	exact, canExact := d.(reader.ExactRemover)
+	restic, canRestic := d.(reader.ResticUnlocker)
+	switch {
+	case canExact:
 		res.Method = "deleted lock files"
-	case !errors.Is(err, restic.ErrNoExactRemoval):
-		return res, fmt.Errorf("%s: %w", r.Name, err)
-	case opts.All:
-		res.Method = "restic unlock --remove-all"
-		if err := d.RemoveAll(ctx); err != nil {
+		if err := exact.RemoveLocks(ctx, ids); err != nil {
 			return res, fmt.Errorf("%s: %w", r.Name, err)
 		}
-	default:
+	case canRestic && opts.All:
+		res.Method = "restic unlock --remove-all"
+		if err := restic.RemoveAll(ctx); err != nil {
+			return res, fmt.Errorf("%s: %w", r.Name, err)
+		}
+	case canRestic:
 		willRemove, err := c.resticUnlockIsSafe(r.Name, st.Locks, locks, targets)
 		if err != nil {
 			return res, err
@@ -89,9 +92,11 @@ func (c *Checker) Unlock(ctx context.Context, r *config.Repo, opts UnlockOptions
 		// all of them were judged stale, and all are reported and audited.
 		maps.Copy(targets, willRemove)
 		res.Method = "restic unlock"
-		if err := d.UnlockStale(ctx); err != nil {
+		if err := restic.UnlockStale(ctx); err != nil {
 			return res, fmt.Errorf("%s: %w", r.Name, err)
 		}
+	default:
+		return res, fmt.Errorf("%s: the %s reader cannot remove locks", r.Name, d.Name())
 	}
 	// Report what is really gone, not what we meant to remove.
 	left, err := d.ListLocks(ctx)

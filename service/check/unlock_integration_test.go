@@ -17,6 +17,7 @@ import (
 	"github.com/lockwatch/lockwatch/service/demo"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
 	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/reader"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
@@ -322,17 +323,24 @@ func TestRESTBackend(t *testing.T) {
 	})
 }
 
-// finishingDriver is the real driver with one test hook: before it removes
-// locks it lets a real restic end, so that restic's own lock vanishes
-// during lockwatch's removal (what a backup finishing at that moment does).
-type finishingDriver struct {
-	check.Driver
+// removingReader is what the native reader is to Unlock.
+type removingReader interface {
+	reader.Reader
+	reader.ExactRemover
+}
+
+// finishingReader is the real native reader with one test hook: before it
+// removes locks it lets a real restic end, so that restic's own lock
+// vanishes during lockwatch's removal (what a backup finishing at that
+// moment does).
+type finishingReader struct {
+	removingReader
 	finish func()
 }
 
-func (d finishingDriver) RemoveLocks(ctx context.Context, ids []string) error {
+func (d finishingReader) RemoveLocks(ctx context.Context, ids []string) error {
 	d.finish()
-	return d.Driver.RemoveLocks(ctx, ids)
+	return d.removingReader.RemoveLocks(ctx, ids)
 }
 
 // Only the locks lockwatch removed are reported (and so audited) as
@@ -342,13 +350,13 @@ func TestUnlockReportsOnlyWhatItRemoved(t *testing.T) {
 	live := demotest.Hold(t, repo, demo.Options{})
 	dead := demotest.Orphan(t, repo)
 	c := checkerWith(t, config.ReaderNative, repo)
-	real := c.Driver
-	c.Driver = func(r *config.Repo) (check.Driver, error) {
+	real := c.Open
+	c.Open = func(r *config.Repo) (reader.Reader, error) {
 		d, err := real(r)
 		if err != nil {
 			return nil, err
 		}
-		return finishingDriver{d, func() {
+		return finishingReader{d.(removingReader), func() {
 			if err := live.Finish(); err != nil {
 				t.Errorf("the live backup: %v", err)
 			}
@@ -414,34 +422,34 @@ func TestRewrittenLockIsNeverUnrefreshed(t *testing.T) {
 	}
 }
 
-// vanishingDriver is the real driver with one test hook: right after
+// vanishingReader is a real reader with one test hook: right after
 // listing, it lets a real restic end, so that a listed lock is gone when
 // lockwatch reads it (a backup finishing, or refreshing, at that moment).
-type vanishingDriver struct {
-	check.Driver
+type vanishingReader struct {
+	reader.Reader
 	afterList func()
 }
 
-func (d vanishingDriver) ListLocks(ctx context.Context) ([]string, error) {
-	ids, err := d.Driver.ListLocks(ctx)
+func (d vanishingReader) ListLocks(ctx context.Context) ([]string, error) {
+	ids, err := d.Reader.ListLocks(ctx)
 	d.afterList()
 	return ids, err
 }
 
 func TestLockGoneBetweenListAndRead(t *testing.T) {
-	for _, reader := range []string{config.ReaderRestic, config.ReaderNative} {
-		t.Run(reader, func(t *testing.T) {
+	for _, name := range []string{config.ReaderRestic, config.ReaderNative} {
+		t.Run(name, func(t *testing.T) {
 			repo := demotest.LocalRepo(t)
 			dead := demotest.Orphan(t, repo)
 			live := demotest.Hold(t, repo, demo.Options{})
-			c := checkerWith(t, reader, repo)
-			real := c.Driver
-			c.Driver = func(r *config.Repo) (check.Driver, error) {
+			c := checkerWith(t, name, repo)
+			real := c.Open
+			c.Open = func(r *config.Repo) (reader.Reader, error) {
 				d, err := real(r)
 				if err != nil {
 					return nil, err
 				}
-				return vanishingDriver{d, func() { _ = live.Finish() }}, nil
+				return vanishingReader{d, func() { _ = live.Finish() }}, nil
 			}
 			st := checkRepo(t, c, "r0")
 			if len(st.Locks) != 1 || st.Locks[0].ID != dead.LockID || st.State != check.StateStale {

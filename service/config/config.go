@@ -310,6 +310,20 @@ func (r *Repo) Environ() []string {
 	return env
 }
 
+// ResticEnviron is the environment restic runs with for repo (its
+// Environ): base without any restic settings of its own, plus repo's. A
+// RESTIC_PASSWORD inherited from the user's shell must not win over the
+// configured source, nor reach a repository it was never meant for.
+func ResticEnviron(base, repo []string) []string {
+	env := make([]string, 0, len(base)+len(repo))
+	for _, kv := range base {
+		if !strings.HasPrefix(kv, "RESTIC_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, repo...)
+}
+
 // Location describes where r is, for display. A password embedded in a URL
 // (rest:https://user:pass@host/) is replaced by ***.
 func (r *Repo) Location() string {

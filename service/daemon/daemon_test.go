@@ -64,7 +64,7 @@ func TestConfigChangeKeepsTheNativeReader(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		drv, err := c.Driver(r)
+		drv, err := c.Open(r)
 		if err != nil {
 			t.Fatal(err)
 		}

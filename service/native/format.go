@@ -11,7 +11,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/lockwatch/lockwatch/service/lock"
-	"github.com/lockwatch/lockwatch/service/restic"
+	"github.com/lockwatch/lockwatch/service/reader"
 )
 
 // maxKeys is how many key files restic tries before it gives up
@@ -165,7 +165,7 @@ func decodeLock(key *cryptoKey, version uint, id string, data []byte) lock.Lock 
 // isID reports whether name is a storage ID as restic writes them: 64
 // lowercase hex digits. Anything else under locks/ or keys/ (a backend's
 // temporary upload, a stray file) is not restic's, and restic skips it too.
-func isID(name string) bool { return restic.IsID(name) }
+func isID(name string) bool { return reader.IsID(name) }
 
 // matchesID reports whether data's SHA-256 is the storage ID it is stored
 // under. Every file restic writes outside config is named so; a mismatch

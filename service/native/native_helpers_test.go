@@ -16,7 +16,7 @@ import (
 	"github.com/lockwatch/lockwatch/service/demo"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
 	"github.com/lockwatch/lockwatch/service/lock"
-	"github.com/lockwatch/lockwatch/service/restic"
+	"github.com/lockwatch/lockwatch/service/reader"
 )
 
 // demoConfig describes a demo repository as lockwatch's config would.
@@ -106,7 +106,7 @@ func readAll(ctx context.Context, r *Repo) ([]lock.Lock, error) {
 	locks := make([]lock.Lock, 0, len(ids))
 	for _, id := range ids {
 		l, err := r.ReadLock(ctx, id)
-		if errors.Is(err, restic.ErrNotFound) {
+		if errors.Is(err, reader.ErrNotFound) {
 			continue
 		}
 		if err != nil {

@@ -16,7 +16,6 @@ import (
 	"sync"
 
 	"github.com/lockwatch/lockwatch/service/config"
-	"github.com/lockwatch/lockwatch/service/restic"
 )
 
 // Open opens r's repository for native reading, choosing the backend from
@@ -32,7 +31,7 @@ func Open(ctx context.Context, r *config.Repo) (*Repo, error) {
 	}
 	// The environment restic would run with for this repository: ours
 	// without any RESTIC_* of our own, plus the repository's.
-	env := restic.Environ(os.Environ(), r.Environ())
+	env := config.ResticEnviron(os.Environ(), r.Environ())
 	pw, err := passwordFor(r, env)
 	if err != nil {
 		return nil, fmt.Errorf("repository %q: %w", r.Name, err)

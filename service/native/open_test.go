@@ -12,7 +12,7 @@ import (
 
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
-	"github.com/lockwatch/lockwatch/service/restic"
+	"github.com/lockwatch/lockwatch/service/reader"
 )
 
 func TestWrongPassword(t *testing.T) {
@@ -28,7 +28,7 @@ func TestWrongPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = r.ListLocks(ctx)
-	if !errors.Is(err, ErrWrongPassword) || !errors.Is(err, restic.ErrWrongPassword) {
+	if !errors.Is(err, ErrWrongPassword) || !errors.Is(err, reader.ErrWrongPassword) {
 		t.Fatalf("ListLocks with a wrong password: %v, want ErrWrongPassword", err)
 	}
 	if strings.Contains(err.Error(), wrong) {
@@ -103,14 +103,14 @@ func TestOpenLocations(t *testing.T) {
 	})
 	t.Run("missing directory", func(t *testing.T) {
 		err := listed(t, &config.Repo{Repository: filepath.Join(t.TempDir(), "nope"), PasswordFile: d.PasswordFile})
-		if !errors.Is(err, restic.ErrRepoMissing) {
-			t.Fatalf("got %v, want restic.ErrRepoMissing", err)
+		if !errors.Is(err, reader.ErrRepoMissing) {
+			t.Fatalf("got %v, want reader.ErrRepoMissing", err)
 		}
 	})
 	t.Run("directory without config", func(t *testing.T) {
 		err := listed(t, &config.Repo{Repository: t.TempDir(), PasswordFile: d.PasswordFile})
-		if !errors.Is(err, restic.ErrRepoMissing) {
-			t.Fatalf("got %v, want restic.ErrRepoMissing", err)
+		if !errors.Is(err, reader.ErrRepoMissing) {
+			t.Fatalf("got %v, want reader.ErrRepoMissing", err)
 		}
 	})
 	for _, loc := range []string{"b2:bucket:path", "azure:container:/", "gs:bucket:/", "swift:container:/", "rclone:remote:path"} {

@@ -15,23 +15,16 @@ import (
 	"sync"
 
 	"github.com/lockwatch/lockwatch/service/lock"
-	"github.com/lockwatch/lockwatch/service/restic"
+	"github.com/lockwatch/lockwatch/service/reader"
 )
 
 // ErrWrongPassword means no key file of the repository opens with the
-// password, in restic's words. It also matches restic.ErrWrongPassword, so
-// callers can treat both readers' failures alike.
-var ErrWrongPassword error = wrongPasswordError{}
-
-type wrongPasswordError struct{}
-
-func (wrongPasswordError) Error() string { return "wrong password or no key found" }
-
-func (wrongPasswordError) Is(target error) bool { return target == restic.ErrWrongPassword }
+// password, in restic's words; it is the error every reader gives.
+var ErrWrongPassword = reader.ErrWrongPassword
 
 // goneError is a lock that vanished between listing and reading: its owner
-// refreshed (a new file) or removed it. It matches restic.ErrNotFound,
-// which is what service.Checker skips on, and ErrNotExist.
+// refreshed (a new file) or removed it. It matches reader.ErrNotFound,
+// which is what check.Checker skips on, and ErrNotExist.
 type goneError struct{ id string }
 
 func (e *goneError) Error() string {
@@ -39,11 +32,11 @@ func (e *goneError) Error() string {
 }
 
 func (e *goneError) Is(target error) bool {
-	return target == restic.ErrNotFound || target == ErrNotExist
+	return target == reader.ErrNotFound || target == ErrNotExist
 }
 
 // missingRepoError: there is no config file, so no repository, at the
-// location. It matches restic.ErrRepoMissing like the CLI driver's error.
+// location. It matches reader.ErrRepoMissing like the restic CLI's error.
 type missingRepoError struct{ location string }
 
 func (e *missingRepoError) Error() string {
@@ -51,22 +44,16 @@ func (e *missingRepoError) Error() string {
 }
 
 func (e *missingRepoError) Is(target error) bool {
-	return target == restic.ErrRepoMissing || target == ErrNotExist
+	return target == reader.ErrRepoMissing || target == ErrNotExist
 }
-
-// ErrNoUnlockStale is returned by UnlockStale: restic's own stale rule
-// (which probes PIDs with SIGHUP) is not reimplemented here. It matches
-// errors.ErrUnsupported.
-var ErrNoUnlockStale = fmt.Errorf("the native reader removes locks one by one (use RemoveLocks with the IDs judged stale), not by restic's own rule: %w", errors.ErrUnsupported)
 
 // PasswordFunc returns the repository password. It is called once, when
 // the key is first needed, and again only after a failed attempt.
 type PasswordFunc func(ctx context.Context) (string, error)
 
-// Repo reads and removes one repository's locks. It implements the same
-// methods as service.Driver (this package cannot import service, which
-// imports it). It is safe for concurrent use; keep one per repository for
-// as long as its Fingerprint stays the same.
+// Repo reads and removes one repository's locks: a reader.Reader,
+// reader.ExactRemover and reader.SnapshotLister. It is safe for concurrent
+// use; keep one per repository for as long as its Fingerprint stays the same.
 type Repo struct {
 	be       Backend
 	password PasswordFunc
@@ -96,8 +83,14 @@ func NewRepo(be Backend, password PasswordFunc) *Repo {
 	return &Repo{be: be, password: password, keyed: make(chan struct{}, 1)}
 }
 
-// Reader names this implementation in status output.
-func (r *Repo) Reader() string { return "native" }
+var (
+	_ reader.Reader         = (*Repo)(nil)
+	_ reader.ExactRemover   = (*Repo)(nil)
+	_ reader.SnapshotLister = (*Repo)(nil)
+)
+
+// Name names this reader in status output.
+func (r *Repo) Name() string { return "native" }
 
 // Location names the repository's storage, without secrets.
 func (r *Repo) Location() string { return r.be.Location() }
@@ -273,7 +266,7 @@ func (r *Repo) ListLocks(ctx context.Context) ([]string, error) {
 }
 
 // ReadLock reads one lock. A lock that vanished since it was listed gives
-// an error matching restic.ErrNotFound; a file that is no lock gives a
+// an error matching reader.ErrNotFound; a file that is no lock gives a
 // Lock whose Problem says why. Each ID is read and decrypted once.
 func (r *Repo) ReadLock(ctx context.Context, id string) (lock.Lock, error) {
 	if !isID(id) {
@@ -348,20 +341,4 @@ func (r *Repo) removeLock(ctx context.Context, id string) error {
 	delete(r.sizes, id)
 	r.mu.Unlock()
 	return nil
-}
-
-// UnlockStale is not done natively: restic's rule probes PIDs with
-// SIGHUP, which lockwatch never does. Callers judge the locks themselves
-// and pass the stale IDs to RemoveLocks.
-func (r *Repo) UnlockStale(ctx context.Context) error { return ErrNoUnlockStale }
-
-// RemoveAll removes every lock, live or not, empty or unreadable, like
-// `restic unlock --remove-all`. Like restic it only touches names that are
-// storage IDs: a backend's temporary file may be a lock being written.
-func (r *Repo) RemoveAll(ctx context.Context) error {
-	ids, err := r.ListLocks(ctx)
-	if err != nil {
-		return err
-	}
-	return r.RemoveLocks(ctx, ids)
 }

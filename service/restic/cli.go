@@ -13,12 +13,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/reader"
 )
 
-// CLI drives the restic binary for one repository. It works for every
-// backend restic supports; where the repository is a local directory it
-// also reads and removes lock files directly, which restic cannot do one by one.
+// CLI drives the restic binary for one repository, on every backend
+// restic supports. It is a reader.Reader, a reader.ResticUnlocker and a
+// reader.SnapshotLister; on a local repository use LocalCLI, which can
+// also remove single lock files.
 type CLI struct {
 	Binary  string        // restic binary, a name on PATH or a path
 	Env     []string      // the repository's environment: location, password source, backend settings
@@ -26,11 +29,15 @@ type CLI struct {
 	Dir     string        // the repository's directory when it is local, else ""
 }
 
-// ErrNoExactRemoval means the driver cannot delete single lock files on this backend.
-var ErrNoExactRemoval = errors.New("removing single locks needs a local repository")
+var (
+	_ reader.Reader         = (*CLI)(nil)
+	_ reader.ResticUnlocker = (*CLI)(nil)
+	_ reader.SnapshotLister = (*CLI)(nil)
+	_ reader.ExactRemover   = LocalCLI{}
+)
 
-// Reader names how locks are read, for status output.
-func (c *CLI) Reader() string { return "restic" }
+// Name says how locks are read, for status output.
+func (c *CLI) Name() string { return "restic" }
 
 // ListLocks returns the IDs under locks/. restic never takes a lock to list (0.13+).
 func (c *CLI) ListLocks(ctx context.Context) ([]string, error) {
@@ -40,7 +47,7 @@ func (c *CLI) ListLocks(ctx context.Context) ([]string, error) {
 	}
 	var ids []string
 	for _, line := range strings.Split(string(out), "\n") {
-		if id := strings.TrimSpace(line); IsID(id) {
+		if id := strings.TrimSpace(line); reader.IsID(id) {
 			ids = append(ids, id)
 		}
 	}
@@ -48,10 +55,10 @@ func (c *CLI) ListLocks(ctx context.Context) ([]string, error) {
 }
 
 // ReadLock reads one lock. A lock that no longer exists (refreshed or
-// removed since it was listed) gives an error matching ErrNotFound; a file
+// removed since it was listed) gives an error matching reader.ErrNotFound; a file
 // that cannot be read as a lock gives a Lock whose Problem says why.
 func (c *CLI) ReadLock(ctx context.Context, id string) (lock.Lock, error) {
-	if !IsID(id) {
+	if !reader.IsID(id) {
 		return lock.Lock{}, fmt.Errorf("%q is not a lock ID", id)
 	}
 	if c.Dir != "" {
@@ -79,14 +86,15 @@ func (c *CLI) ReadLock(ctx context.Context, id string) (lock.Lock, error) {
 	return l, nil
 }
 
-// RemoveLocks deletes exactly these lock files. Only local repositories can.
-func (c *CLI) RemoveLocks(ctx context.Context, ids []string) error {
-	if c.Dir == "" {
-		return ErrNoExactRemoval
-	}
+// LocalCLI is the CLI on a local repository (Dir set), where lockwatch
+// deletes single lock files itself: restic cannot remove locks one by one.
+type LocalCLI struct{ *CLI }
+
+// RemoveLocks deletes exactly these lock files.
+func (c LocalCLI) RemoveLocks(ctx context.Context, ids []string) error {
 	var errs []error
 	for _, id := range ids {
-		if !IsID(id) {
+		if !reader.IsID(id) {
 			errs = append(errs, fmt.Errorf("%q is not a lock ID", id))
 			continue
 		}
@@ -110,7 +118,8 @@ func removeLockFile(path string) error {
 }
 
 // UnlockStale runs `restic unlock`, which applies restic's own stale rule.
-// Callers must first make sure that rule agrees with lockwatch's verdicts.
+// Callers must first make sure that rule agrees with lockwatch's verdicts
+// (see check.Checker.Unlock).
 func (c *CLI) UnlockStale(ctx context.Context) error {
 	_, err := c.run(ctx, "unlock", "unlock")
 	return err
@@ -135,7 +144,7 @@ func (c *CLI) run(ctx context.Context, op string, args ...string) ([]byte, error
 		bin = "restic"
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = Environ(os.Environ(), c.Env)
+	cmd.Env = config.ResticEnviron(os.Environ(), c.Env)
 	// restic's sftp backend starts ssh, which keeps our pipes open after
 	// restic is killed; don't wait for it forever.
 	cmd.WaitDelay = 2 * time.Second
@@ -157,32 +166,6 @@ func (c *CLI) run(ctx context.Context, op string, args ...string) ([]byte, error
 		return nil, Classify(op, exitErr.ExitCode(), stderr.Bytes())
 	}
 	return nil, &Error{Kind: KindBinaryMissing, Op: op, ExitCode: -1, Detail: err.Error()}
-}
-
-// Environ is base without any restic settings of its own, plus repo's.
-// A RESTIC_PASSWORD inherited from the user's shell must not win over the
-// configured source, nor reach a repository it was never meant for.
-func Environ(base, repo []string) []string {
-	env := make([]string, 0, len(base)+len(repo))
-	for _, kv := range base {
-		if !strings.HasPrefix(kv, "RESTIC_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, repo...)
-}
-
-// IsID reports whether s is a full storage ID: 64 lowercase hex digits.
-func IsID(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, r := range s {
-		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // limitedBuffer keeps the first max bytes: enough for any error restic

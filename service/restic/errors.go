@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/lockwatch/lockwatch/service/reader"
 )
 
 // Kind says what went wrong in words a user can act on.
@@ -63,14 +65,13 @@ type sentinel struct{ kind Kind }
 
 func (s *sentinel) Error() string { return "restic: " + s.kind.phrase() }
 
-// Sentinels for errors.Is: errors.Is(err, ErrLocked) holds for any *Error of KindLocked.
+// Sentinels for errors.Is: errors.Is(err, ErrLocked) holds for any *Error
+// of KindLocked. The kinds every reader shares match reader's errors:
+// reader.ErrRepoMissing, reader.ErrWrongPassword, reader.ErrNotFound.
 var (
 	ErrBinaryMissing error = &sentinel{KindBinaryMissing}
-	ErrRepoMissing   error = &sentinel{KindRepoMissing}
-	ErrWrongPassword error = &sentinel{KindWrongPassword}
 	ErrLocked        error = &sentinel{KindLocked}
 	ErrTimeout       error = &sentinel{KindTimeout}
-	ErrNotFound      error = &sentinel{KindNotFound}
 )
 
 // Error is a failed restic call.
@@ -118,10 +119,22 @@ func (e *Error) Error() string {
 	return redact(prefix + ": " + msg)
 }
 
-// Is makes errors.Is(err, ErrLocked) and the other sentinels work.
+// Is makes errors.Is(err, ErrLocked), the other sentinels and reader's
+// errors work.
 func (e *Error) Is(target error) bool {
+	if e == nil {
+		return false
+	}
+	switch target {
+	case reader.ErrRepoMissing:
+		return e.Kind == KindRepoMissing
+	case reader.ErrWrongPassword:
+		return e.Kind == KindWrongPassword
+	case reader.ErrNotFound:
+		return e.Kind == KindNotFound
+	}
 	s, ok := target.(*sentinel)
-	return ok && e != nil && s.kind == e.Kind
+	return ok && s.kind == e.Kind
 }
 
 // Conflict is the lock that blocked restic, as restic described it.

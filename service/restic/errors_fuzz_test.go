@@ -1,6 +1,8 @@
 package restic
 
 import (
+	"github.com/lockwatch/lockwatch/service/reader"
+
 	"strings"
 	"testing"
 	"unicode"
@@ -84,9 +86,9 @@ func checkInvariants(t *testing.T, e *Error, exitCode int) {
 
 func sentinelOf(k Kind) error {
 	return map[Kind]error{
-		KindBinaryMissing: ErrBinaryMissing, KindRepoMissing: ErrRepoMissing,
-		KindWrongPassword: ErrWrongPassword, KindLocked: ErrLocked,
-		KindTimeout: ErrTimeout, KindNotFound: ErrNotFound,
+		KindBinaryMissing: ErrBinaryMissing, KindRepoMissing: reader.ErrRepoMissing,
+		KindWrongPassword: reader.ErrWrongPassword, KindLocked: ErrLocked,
+		KindTimeout: ErrTimeout, KindNotFound: reader.ErrNotFound,
 	}[k]
 }
 

@@ -1,6 +1,8 @@
 package restic
 
 import (
+	"github.com/lockwatch/lockwatch/service/reader"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -393,11 +395,11 @@ func TestParseConflict(t *testing.T) {
 func TestErrorsIs(t *testing.T) {
 	sentinels := map[Kind]error{
 		KindBinaryMissing: ErrBinaryMissing,
-		KindRepoMissing:   ErrRepoMissing,
-		KindWrongPassword: ErrWrongPassword,
+		KindRepoMissing:   reader.ErrRepoMissing,
+		KindWrongPassword: reader.ErrWrongPassword,
 		KindLocked:        ErrLocked,
 		KindTimeout:       ErrTimeout,
-		KindNotFound:      ErrNotFound,
+		KindNotFound:      reader.ErrNotFound,
 	}
 	for k := KindFailed; k <= KindNotFound; k++ {
 		err := fmt.Errorf("checking repo: %w", &Error{Kind: k, Op: "list locks", ExitCode: 1})

@@ -231,8 +231,8 @@ func (x *execution) attempt(ctx context.Context) attemptResult {
 	name := x.o.Command[0]
 	cmd := exec.Command(name, x.o.Command[1:]...)
 	// Inherited RESTIC_* settings must not win over (or leak into) the
-	// configured repository; see restic.Environ.
-	cmd.Env = restic.Environ(os.Environ(), x.repo.Environ())
+	// configured repository; see config.ResticEnviron.
+	cmd.Env = config.ResticEnviron(os.Environ(), x.repo.Environ())
 	cmd.Stdin, cmd.Stdout = x.o.Stdin, x.o.Stdout
 	t := newTail(TailLines)
 	cmd.Stderr = &tee{w: x.o.Stderr, t: t}
