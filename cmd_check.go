@@ -13,7 +13,6 @@ import (
 
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/check"
-	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/lock"
 	"github.com/spf13/cobra"
 )
@@ -52,14 +51,12 @@ func runCheck(cmd *cobra.Command, names []string, asJSON bool) error {
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	var st check.Status
-	if client, svc := api.Connect(ctx, cfg.Path); client != nil {
-		st, err = checkViaService(ctx, client, svc, names)
-	} else {
-		st, err = check.NewChecker(cfg).CheckAll(ctx, names...)
-		st.Source = "in-process"
-		applyLastRuns(&st)
+	backend, closeBackend, err := api.Open(ctx, cfg.Path)
+	if err != nil {
+		return err
 	}
+	defer closeBackend()
+	st, err := checkNow(ctx, backend, names)
 	if err != nil {
 		return err
 	}
@@ -73,19 +70,6 @@ func runCheck(cmd *cobra.Command, names []string, asJSON bool) error {
 	return exitForStatus(st)
 }
 
-// applyLastRuns adds how each repository's last `lockwatch run` ended,
-// from the store the runs are recorded in, as the service does.
-func applyLastRuns(st *check.Status) {
-	db, ok, _ := daemon.OpenUserStore(false)
-	if !ok {
-		return // no run was ever recorded
-	}
-	for i := range st.Repos {
-		last, ran := check.LastRuns(db, st.Repos[i].Name)
-		check.ApplyLastRun(&st.Repos[i], last, ran)
-	}
-}
-
 // exitForStatus is check's and status's exit status.
 func exitForStatus(st check.Status) error {
 	switch worst := st.Worst(); {
@@ -97,15 +81,20 @@ func exitForStatus(st check.Status) error {
 	return nil
 }
 
-// checkViaService asks the running service to check now, so that its
-// schedule, history and tray see the result too.
-func checkViaService(ctx context.Context, c *api.Client, svc check.Status, names []string) (check.Status, error) {
+// checkNow checks the named repositories (all when none is named) through
+// the service, or the same in this process, so that its history and the
+// tray see the result too, and auto-unlock does what it would on schedule.
+func checkNow(ctx context.Context, b api.Backend, names []string) (check.Status, error) {
+	svc, err := b.Status(ctx)
+	if err != nil {
+		return check.Status{}, err
+	}
 	if len(names) == 0 {
 		for _, r := range svc.Repos {
 			names = append(names, r.Name)
 		}
 	}
-	st := check.Status{CheckedAt: time.Now(), Source: "service", ConfigPath: svc.ConfigPath, PID: svc.PID, StartedAt: svc.StartedAt,
+	st := check.Status{CheckedAt: time.Now(), Source: svc.Source, ConfigPath: svc.ConfigPath, PID: svc.PID, StartedAt: svc.StartedAt,
 		Repos: make([]check.RepoStatus, len(names))}
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
@@ -113,7 +102,7 @@ func checkViaService(ctx context.Context, c *api.Client, svc check.Status, names
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st.Repos[i], errs[i] = c.Check(ctx, name)
+			st.Repos[i], errs[i] = b.Check(ctx, name)
 		}()
 	}
 	wg.Wait()

@@ -85,6 +85,16 @@ func runRun(cmd *cobra.Command, repo string, command []string, wait, grace time.
 		fmt.Fprintf(cmd.ErrOrStderr(), "lockwatch: this run will not be recorded: %v\n", err)
 		st = nil
 	}
+	// Where auto_unlock covers the lock that blocks the run, the service
+	// (or the same in this process) removes it and records that.
+	// As with the history, the run goes ahead without.
+	backend, closeBackend, err := api.Open(cmd.Context(), cfg.Path)
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "lockwatch: a stale lock that blocks this run cannot be removed: %v\n", err)
+		backend = nil
+	} else {
+		defer closeBackend()
+	}
 	_, code, err := runner.Execute(cmd.Context(), runner.Options{
 		Config:   cfg,
 		Repo:     repo,
@@ -93,6 +103,7 @@ func runRun(cmd *cobra.Command, repo string, command []string, wait, grace time.
 		Grace:    grace,
 		StateDir: stateDir,
 		Store:    st,
+		Backend:  backend,
 		// The real files, not cmd's writers: a terminal must stay a
 		// terminal for restic (progress, password prompts), and stdin
 		// may be what restic backs up.
@@ -104,12 +115,10 @@ func runRun(cmd *cobra.Command, repo string, command []string, wait, grace time.
 	if err != nil {
 		return err
 	}
-	if st != nil {
-		// Tell a running service, so the tray shows (and notifies) at once.
+	if client, ok := backend.(*api.Client); ok && st != nil {
+		// Tell the running service, so the tray shows (and notifies) at once.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), 5*time.Second)
-		if client, _ := api.Connect(ctx, cfg.Path); client != nil {
-			_ = client.RunFinished(ctx, repo)
-		}
+		_ = client.RunFinished(ctx, repo)
 		cancel()
 	}
 	if code != 0 {

@@ -125,9 +125,13 @@ func runService(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	svc, err := api.StartServer(cfgPath, serviceLogger(cmd.ErrOrStderr(), stateDir))
+	svc, err := api.NewServer(cfgPath, serviceLogger(cmd.ErrOrStderr(), stateDir))
 	if err != nil {
 		return err
+	}
+	if err := svc.Listen(); err != nil {
+		svc.Close()
+		return err // a service nobody can reach is no service
 	}
 	return install.RunManaged(install.ServiceName, svc.Run)
 }

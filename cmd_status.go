@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lockwatch/lockwatch/service/api"
-	"github.com/lockwatch/lockwatch/service/check"
 )
 
 func newStatusCommand() *cobra.Command {
@@ -29,14 +28,18 @@ EXIT STATUS
 				return err
 			}
 			ctx := cmd.Context()
-			client, st := api.Connect(ctx, cfg.Path)
-			if client == nil {
+			backend, closeBackend, err := api.Open(ctx, cfg.Path)
+			if err != nil {
+				return err
+			}
+			defer closeBackend()
+			st, err := backend.Status(ctx)
+			if err == nil && st.Source == api.SourceInProcess {
 				cmd.PrintErrln("no lockwatch service is running with this config; checking in-process (start it: lockwatch service run, or service install)")
-				if st, err = check.NewChecker(cfg).CheckAll(ctx); err != nil {
-					return err
-				}
-				st.Source = "in-process"
-				applyLastRuns(&st)
+				st, err = checkNow(ctx, backend, nil)
+			}
+			if err != nil {
+				return err
 			}
 			if asJSON {
 				if err := printJSON(cmd.OutOrStdout(), st); err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/check"
-	"github.com/lockwatch/lockwatch/service/config"
-	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/spf13/cobra"
 )
 
@@ -60,32 +57,6 @@ EXIT STATUS
 	return cmd
 }
 
-// unlockInProcess unlocks without a service, and still writes the audit
-// trail to the service's store (it is safe to share with a running service).
-func unlockInProcess(ctx context.Context, cfg *config.Config, name string, opts check.UnlockOptions) (check.UnlockResult, error) {
-	checker := check.NewChecker(cfg)
-	repo, err := checker.Repo(name)
-	if err != nil {
-		return check.UnlockResult{}, err
-	}
-	res, err := checker.Unlock(ctx, repo, opts)
-	if len(res.Removed) > 0 {
-		if recErr := recordRemovals(res, "cli"); recErr != nil {
-			err = errors.Join(err, fmt.Errorf("the locks were removed, but the history could not be written: %w", recErr))
-		}
-	}
-	return res, err
-}
-
-func recordRemovals(res check.UnlockResult, by string) error {
-	st, _, err := daemon.OpenUserStore(true)
-	if err != nil {
-		return err
-	}
-	_, err = check.RecordRemovals(st, res, by)
-	return err
-}
-
 func runUnlock(cmd *cobra.Command, name string, opts unlockOptions) error {
 	switch {
 	case opts.all && !opts.yes:
@@ -101,12 +72,12 @@ func runUnlock(cmd *cobra.Command, name string, opts unlockOptions) error {
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	var res check.UnlockResult
-	if client, _ := api.Connect(ctx, cfg.Path); client != nil {
-		res, err = client.Unlock(ctx, name, api.UnlockRequest{Locks: opts.ids, Force: opts.force, All: opts.all, Confirm: opts.all, By: "cli"})
-	} else {
-		res, err = unlockInProcess(ctx, cfg, name, check.UnlockOptions{IDs: opts.ids, Force: opts.force, All: opts.all})
+	backend, closeBackend, err := api.Open(ctx, cfg.Path)
+	if err != nil {
+		return err
 	}
+	defer closeBackend()
+	res, err := backend.Unlock(ctx, name, api.UnlockRequest{Locks: opts.ids, Force: opts.force, All: opts.all, Confirm: opts.all, By: "cli"})
 	if isRefusal(err) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "lockwatch: refused: %v\n", err)
 		return exitCodeError{exitAttention}

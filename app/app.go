@@ -149,7 +149,8 @@ func connect(ctx context.Context, cfgPath string) (api.Backend, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	svc, err := api.StartServer(cfgPath, slog.New(slog.NewTextHandler(logFile, nil)))
+	log := slog.New(slog.NewTextHandler(logFile, nil))
+	svc, err := api.NewServer(cfgPath, log)
 	if errors.Is(err, api.ErrAlreadyRunning) {
 		if c, st := api.Connect(ctx, ""); c != nil {
 			return c, "The running lockwatch service watches " + st.ConfigPath + ".", nil
@@ -158,8 +159,14 @@ func connect(ctx context.Context, cfgPath string) (api.Backend, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	note := "Checks run inside this app: no lockwatch service is running (lockwatch service install starts one at login)."
+	// The socket only lets the CLI in: without it the app still checks.
+	if err := svc.Listen(); err != nil {
+		log.Warn("checking without a local API", "err", err)
+		note += " The lockwatch command cannot reach this app (" + err.Error() + "), so it checks on its own."
+	}
 	go svc.Run(ctx)
-	return api.Local{Daemon: svc.Daemon}, "Checks run inside this app: no lockwatch service is running (lockwatch service install starts one at login).", nil
+	return api.Local{Daemon: svc.Daemon}, note, nil
 }
 
 // follow keeps the UI current from the service's event stream, reconnecting when it breaks.

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
@@ -26,12 +25,38 @@ var (
 	_ Backend = Local{}
 )
 
+// Open returns what a command goes through: the running service when one
+// answers with the config at cfgPath, else the same daemon in this process
+// (no schedule, no socket) on this user's store, so that a check, an
+// unlock or a run means the same with or without a service. closeFn waits
+// for the checks it started in the background (after an unlock, say).
+func Open(ctx context.Context, cfgPath string) (b Backend, closeFn func(), err error) {
+	if c, _ := Connect(ctx, cfgPath); c != nil {
+		return c, func() {}, nil
+	}
+	st, _, err := daemon.OpenUserStore(true)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := daemon.New(daemon.Options{ConfigPath: cfgPath, Store: st})
+	if err != nil {
+		return nil, nil, err
+	}
+	return Local{Daemon: d}, d.Close, nil
+}
+
 // Local is a Backend on a daemon in this process.
 type Local struct{ Daemon *daemon.Daemon }
 
+// Where a Status came from.
+const (
+	SourceService   = "service"    // the running service
+	SourceInProcess = "in-process" // a daemon in this process: the app's, or a command's
+)
+
 func (l Local) Status(ctx context.Context) (check.Status, error) {
 	st := l.Daemon.Status()
-	st.Source = "in-process"
+	st.Source = SourceInProcess
 	return st, nil
 }
 
@@ -40,10 +65,11 @@ func (l Local) Check(ctx context.Context, repo string) (check.RepoStatus, error)
 }
 
 func (l Local) Unlock(ctx context.Context, repo string, req UnlockRequest) (check.UnlockResult, error) {
-	if req.All && !req.Confirm {
-		return check.UnlockResult{}, errors.New(`"all" removes live locks too; confirm it`)
+	opts, err := req.options()
+	if err != nil {
+		return check.UnlockResult{}, err
 	}
-	return l.Daemon.Unlock(ctx, repo, check.UnlockOptions{IDs: req.Locks, Force: req.Force, All: req.All}, req.By)
+	return l.Daemon.Unlock(ctx, repo, opts, req.By)
 }
 
 func (l Local) SetAutoUnlock(ctx context.Context, repo string, level config.AutoUnlock) (check.RepoStatus, error) {

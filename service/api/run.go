@@ -31,9 +31,9 @@ type Server struct {
 // ErrAlreadyRunning means another lockwatch service holds the single-instance lock.
 var ErrAlreadyRunning = errors.New("lockwatch service is already running")
 
-// StartServer takes the single-instance lock, opens the store, loads the
-// config and listens on the local socket. Call Run to start checking.
-func StartServer(cfgPath string, log *slog.Logger) (*Server, error) {
+// NewServer takes the single-instance lock, opens the store and loads the
+// config. Call Listen to serve the local API, then Run to start checking.
+func NewServer(cfgPath string, log *slog.Logger) (*Server, error) {
 	stateDir, err := paths.StateDir()
 	if err != nil {
 		return nil, err
@@ -63,18 +63,33 @@ func StartServer(cfgPath string, log *slog.Logger) (*Server, error) {
 	if s.Daemon, err = daemon.New(daemon.Options{ConfigPath: cfgPath, Store: st, Log: log}); err != nil {
 		return fail(err)
 	}
-	if s.Socket, err = ipc.SocketPath(); err != nil {
-		return fail(err)
-	}
-	if s.ln, err = ipc.Listen(s.Socket); err != nil {
-		return fail(fmt.Errorf("local API on %s: %w", s.Socket, err))
-	}
-	log.Info("local API listening", "socket", s.Socket)
 	return s, nil
 }
 
-// Run checks and serves the API until ctx ends.
+// Listen serves the local API on the user's socket from Run on. Without
+// it the daemon still checks: the app then says that the CLI cannot
+// reach it.
+func (s *Server) Listen() error {
+	sock, err := ipc.SocketPath()
+	if err != nil {
+		return fmt.Errorf("local API: %w", err)
+	}
+	ln, err := ipc.Listen(sock)
+	if err != nil {
+		return fmt.Errorf("local API on %s: %w", sock, err)
+	}
+	s.Socket, s.ln = sock, ln
+	s.log.Info("local API listening", "socket", sock)
+	return nil
+}
+
+// Run checks, and serves the API if Listen succeeded, until ctx ends.
 func (s *Server) Run(ctx context.Context) error {
+	if s.ln == nil {
+		err := s.Daemon.Run(ctx)
+		s.Close()
+		return err
+	}
 	srv := &http.Server{
 		Handler:           Handler(s.Daemon),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -95,10 +110,13 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// Close releases the socket and the single-instance lock.
+// Close releases the socket, the daemon's readers and the single-instance lock.
 func (s *Server) Close() {
 	if s.ln != nil {
 		s.ln.Close()
+	}
+	if s.Daemon != nil {
+		s.Daemon.Close()
 	}
 	if s.single != nil {
 		s.single.Unlock()

@@ -13,19 +13,44 @@ import (
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/daemon"
+	"github.com/lockwatch/lockwatch/service/lock"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
 // UnlockRequest is the body of POST /v1/repos/{name}/unlock:
 // {} removes the stale locks, {"locks": [...]} the named ones,
-// {"all": true, "confirm": true} every lock.
+// {"all": true, "confirm": true} every lock, {"verdicts": [...]} the
+// locks of those verdicts (never live or fresh ones: `lockwatch run`
+// asks for its repository's auto_unlock level).
 type UnlockRequest struct {
-	Locks   []string `json:"locks,omitempty"`
-	Force   bool     `json:"force,omitempty"` // with locks: also live or fresh ones
-	All     bool     `json:"all,omitempty"`
-	Confirm bool     `json:"confirm,omitempty"`
-	By      string   `json:"by,omitempty"` // who asks, for the audit trail: "tray", "cli"; default "api"
+	Locks    []string       `json:"locks,omitempty"`
+	Force    bool           `json:"force,omitempty"` // with locks: also live or fresh ones
+	All      bool           `json:"all,omitempty"`
+	Confirm  bool           `json:"confirm,omitempty"`
+	Verdicts []lock.Verdict `json:"verdicts,omitempty"`
+	By       string         `json:"by,omitempty"` // who asks, for the audit trail: "tray", "cli", "run"; default "api"
 }
+
+// options checks the request and says what to remove.
+func (req UnlockRequest) options() (check.UnlockOptions, error) {
+	switch {
+	case req.All && !req.Confirm:
+		return check.UnlockOptions{}, badRequest{`"all" removes live locks too; send "confirm": true as well`}
+	case len(req.Verdicts) > 0 && (req.All || len(req.Locks) > 0):
+		return check.UnlockOptions{}, badRequest{`"verdicts" goes alone, without "locks" or "all"`}
+	}
+	for _, v := range req.Verdicts {
+		if !v.Stale() && v != lock.Unrefreshed {
+			return check.UnlockOptions{}, badRequest{fmt.Sprintf(`"verdicts" may name orphaned, expired and unrefreshed, not %q`, v)}
+		}
+	}
+	return check.UnlockOptions{IDs: req.Locks, Force: req.Force, All: req.All, Verdicts: req.Verdicts}, nil
+}
+
+// badRequest is a request that makes no sense, whoever sends it.
+type badRequest struct{ msg string }
+
+func (e badRequest) Error() string { return e.msg }
 
 // AutoUnlockRequest is the body of PUT /v1/repos/{name}/auto-unlock.
 type AutoUnlockRequest struct {
@@ -39,7 +64,7 @@ type HistoryResponse struct {
 
 // Handler serves the API for d.
 func Handler(d *daemon.Daemon) http.Handler {
-	s := &server{d: d}
+	s := &server{d: d, local: Local{Daemon: d}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/status", s.status)
 	mux.HandleFunc("POST /v1/repos/{name}/check", s.check)
@@ -55,7 +80,12 @@ func Handler(d *daemon.Daemon) http.Handler {
 	return mux
 }
 
-type server struct{ d *daemon.Daemon }
+// server answers the API with a daemon, through the same Local backend
+// the app and the CLI use in-process, so a request means the same either way.
+type server struct {
+	d     *daemon.Daemon
+	local Local
+}
 
 func (s *server) status(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.d.Status())
@@ -75,16 +105,10 @@ func (s *server) unlock(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
-	if req.All && !req.Confirm {
-		writeError(w, http.StatusBadRequest, errors.New(`"all" removes live locks too; send "confirm": true as well`))
-		return
+	if req.By == "" {
+		req.By = "api"
 	}
-	by := req.By
-	if by == "" {
-		by = "api"
-	}
-	res, err := s.d.Unlock(r.Context(), r.PathValue("name"),
-		check.UnlockOptions{IDs: req.Locks, Force: req.Force, All: req.All}, by)
+	res, err := s.local.Unlock(r.Context(), r.PathValue("name"), req)
 	if err != nil {
 		writeError(w, statusFor(err), err)
 		return
@@ -177,6 +201,8 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 func statusFor(err error) int {
 	var refused *check.RefusedError
 	switch {
+	case errors.As(err, new(badRequest)):
+		return http.StatusBadRequest
 	case errors.Is(err, check.ErrUnknownRepo):
 		return http.StatusNotFound
 	case errors.As(err, &refused):

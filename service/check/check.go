@@ -235,47 +235,6 @@ func (c *Checker) resticReader(r *config.Repo) (reader.Reader, error) {
 	return cli, nil
 }
 
-// CheckAll checks the named repositories (all when names is empty), in config order.
-func (c *Checker) CheckAll(ctx context.Context, names ...string) (Status, error) {
-	repos, err := c.pick(names)
-	if err != nil {
-		return Status{}, err
-	}
-	st := Status{CheckedAt: c.Now(), Repos: make([]RepoStatus, len(repos))}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4) // restic is CPU-heavy: scrypt on every start
-	for i, r := range repos {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			st.Repos[i] = c.Check(ctx, r)
-		}()
-	}
-	wg.Wait()
-	return st, nil
-}
-
-func (c *Checker) pick(names []string) ([]*config.Repo, error) {
-	if len(names) == 0 {
-		repos := make([]*config.Repo, len(c.Config.Repos))
-		for i := range c.Config.Repos {
-			repos[i] = &c.Config.Repos[i]
-		}
-		return repos, nil
-	}
-	var repos []*config.Repo
-	for _, name := range names {
-		r, err := c.Repo(name)
-		if err != nil {
-			return nil, err
-		}
-		repos = append(repos, r)
-	}
-	return repos, nil
-}
-
 // ErrUnknownRepo is returned for a repository name that is not configured.
 var ErrUnknownRepo = errors.New("no such repository")
 

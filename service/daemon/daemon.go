@@ -617,3 +617,12 @@ func (d *Daemon) recheck(ctx context.Context, r *config.Repo) {
 
 // WaitRechecks waits for the background checks under way to end.
 func (d *Daemon) WaitRechecks() { d.rechecks.Wait() }
+
+// Close waits for the background checks and closes the readers' connections.
+func (d *Daemon) Close() {
+	d.WaitRechecks()
+	d.mu.Lock()
+	checker := d.checker
+	d.mu.Unlock()
+	checker.Close()
+}

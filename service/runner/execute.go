@@ -14,6 +14,7 @@ import (
 
 	"github.com/lockwatch/lockwatch/platform/flock"
 	"github.com/lockwatch/lockwatch/platform/signals"
+	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/restic"
@@ -33,8 +34,12 @@ type Options struct {
 	Grace time.Duration
 	// StateDir holds the overlap guard's lock files (see LockPath).
 	StateDir string
-	// Store receives the run and any lock removal; nil records nothing.
+	// Store receives the run; nil records nothing.
 	Store *store.Store
+	// Backend removes the lock that blocked the run where auto_unlock
+	// allows, and records the removal: the running service, or the same
+	// in this process (api.Open). Nil leaves every lock alone.
+	Backend api.Backend
 
 	// The command's standard streams. Pass *os.File values to hand them
 	// over as they are (a terminal stays a terminal); Stderr is always

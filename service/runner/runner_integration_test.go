@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/lockwatch/lockwatch/platform/flock"
+	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/demo"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
@@ -29,6 +31,7 @@ type env struct {
 	cfg      *config.Config
 	stateDir string
 	store    *store.Store
+	backend  api.Backend
 }
 
 func setup(t *testing.T, autoUnlock string) *env {
@@ -43,16 +46,26 @@ repository = %q
 password_file = %q
 auto_unlock = %q
 `, repo.Restic, repo.Location, repo.PasswordFile, autoUnlock)
-	cfg, err := config.Parse("config.toml", []byte(text))
+	stateDir := t.TempDir()
+	path := filepath.Join(stateDir, "config.toml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stateDir := t.TempDir()
 	st, err := store.Open(filepath.Join(stateDir, "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{repo: repo, cfg: cfg, stateDir: stateDir, store: st}
+	// The daemon `lockwatch run` goes through when no service runs.
+	d, err := daemon.New(daemon.Options{ConfigPath: path, Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	return &env{repo: repo, cfg: cfg, stateDir: stateDir, store: st, backend: api.Local{Daemon: d}}
 }
 
 // outcome is what one Execute left behind.
@@ -66,7 +79,7 @@ type outcome struct {
 func (e *env) exec(t *testing.T, o runner.Options) outcome {
 	t.Helper()
 	var stdout, stderr, log bytes.Buffer
-	o.Config, o.Repo, o.StateDir, o.Store = e.cfg, "nas", e.stateDir, e.store
+	o.Config, o.Repo, o.StateDir, o.Store, o.Backend = e.cfg, "nas", e.stateDir, e.store, e.backend
 	if o.Stdout == nil {
 		o.Stdout = &stdout
 	}

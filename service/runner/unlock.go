@@ -3,13 +3,12 @@ package runner
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
-	"github.com/lockwatch/lockwatch/service/lock"
 )
 
 // autoUnlock removes the lock c describes when the repository's
@@ -18,8 +17,12 @@ import (
 func (x *execution) autoUnlock(ctx context.Context, c *Conflict) bool {
 	level := x.repo.AutoUnlock
 	verdicts := level.Verdicts()
-	if verdicts == nil {
+	switch {
+	case verdicts == nil:
 		c.note = "auto_unlock is off"
+		return false
+	case x.o.Backend == nil:
+		c.note = "lockwatch could not reach its service to remove it"
 		return false
 	}
 	// A stop request while restic is being asked about the locks cancels
@@ -38,49 +41,27 @@ func (x *execution) autoUnlock(ctx context.Context, c *Conflict) bool {
 		}
 	}()
 
-	checker := check.NewChecker(x.o.Config)
-	if level == config.AutoUnlockUnrefreshed && x.o.Store != nil {
-		// The same first-seen times the service keeps: without them no
-		// lock can be judged unrefreshed.
-		checker.Observe = x.o.Store.Observe
-	}
-	st := checker.Check(ctx, x.repo)
-	if st.State == check.StateError {
-		c.note = "lockwatch could not check the repository: " + st.Error
+	// The service (or the same in this process) judges the locks again,
+	// removes those of the level's verdicts and records it, as it would on
+	// its own schedule; never a live or fresh lock, whatever the level.
+	res, err := x.o.Backend.Unlock(ctx, x.repo.Name, api.UnlockRequest{Verdicts: verdicts, By: "run"})
+	if err != nil {
+		c.note = "lockwatch could not remove stale locks: " + err.Error()
+		x.logf("could not remove the stale locks of %s: %v", x.repo.Name, err)
 		return false
 	}
-	l, ok := findBlocking(st.Locks, c)
+	if l, ok := findBlocking(res.Removed, c); ok {
+		c.LockID, c.Verdict, c.Reason, c.Removed = l.ID, string(l.Verdict), l.Reason, true
+		return true
+	}
+	l, ok := findBlocking(res.Kept, c)
 	if !ok {
 		c.note = "lockwatch could not find that lock in the repository"
 		return false
 	}
 	c.LockID, c.Verdict, c.Reason = l.ID, string(l.Verdict), l.Reason
-	// Never a live or fresh lock, whatever the level says: removing a
-	// lock in use can let a prune delete data a running backup needs.
-	if l.Verdict == lock.Live || l.Verdict == lock.Fresh || !slices.Contains(verdicts, l.Verdict) {
-		c.note = fmt.Sprintf("lockwatch left it: it is %s (%s), which auto_unlock = %q does not remove", l.Verdict, l.Reason, level)
-		return false
-	}
-	res, err := checker.Unlock(ctx, x.repo, check.UnlockOptions{IDs: []string{l.ID}})
-	if len(res.Removed) > 0 && x.o.Store != nil {
-		if _, recErr := check.RecordRemovals(x.o.Store, res, "run"); recErr != nil {
-			x.logf("removed a lock, but could not write the audit trail: %v", recErr)
-		}
-	}
-	if err != nil {
-		c.note = "removing it failed: " + err.Error()
-		x.logf("could not remove lock %s: %v", shortID(l.ID), err)
-		return false
-	}
-	for _, r := range res.Removed {
-		if r.ID == l.ID {
-			c.Removed = true
-		}
-	}
-	if !c.Removed {
-		c.note = "lockwatch could not remove it"
-	}
-	return c.Removed
+	c.note = fmt.Sprintf("lockwatch left it: it is %s (%s), which auto_unlock = %q does not remove", l.Verdict, l.Reason, level)
+	return false
 }
 
 // findBlocking finds the lock restic described among the repository's.
