@@ -136,7 +136,7 @@ func repoSummary(r check.RepoStatus) string {
 	}
 	stale := 0
 	for _, l := range r.Locks {
-		if l.Verdict.Stale() || l.Verdict == lock.Invalid {
+		if l.Verdict.NeedsAttention() {
 			stale++
 		}
 	}

@@ -165,8 +165,10 @@ func connect(ctx context.Context, cfgPath string) (api.Backend, string, error) {
 		log.Warn("checking without a local API", "err", err)
 		note += " The lockwatch command cannot reach this app (" + err.Error() + "), so it checks on its own."
 	}
-	go svc.Run(ctx)
-	return api.Local{Daemon: svc.Daemon}, note, nil
+	// Checks start once the app listens to their news: a stale lock found
+	// by the very first check is news too.
+	start := sync.OnceFunc(func() { go svc.Run(ctx) })
+	return api.Local{Daemon: svc.Daemon, OnSubscribe: start}, note, nil
 }
 
 // follow keeps the UI current from the service's event stream, reconnecting when it breaks.

@@ -44,6 +44,11 @@ func TestEachStateHasItsLabelAndIcon(t *testing.T) {
 		{st.Repos[1], "usb — ok, no locks"},
 		{st.Repos[2], "cloud — cannot check: restic list locks: wrong password or no key found"},
 		{check.RepoStatus{Name: "b", State: check.StateBusy, Locks: st.Repos[0].Locks[1:]}, "b — in use (PID 4242 on vm)"},
+		// Stale only because another host stopped refreshing its lock:
+		// that needs attention as much as an orphaned one.
+		{check.RepoStatus{Name: "u", State: check.StateStale, Locks: []check.LockStatus{
+			{ID: strings.Repeat("2", 64), AgeSeconds: 20 * 60, Hostname: "mbp", PID: 501, Verdict: lock.Unrefreshed, Reason: "lock ID unchanged for 20m"},
+		}}, "u — unrefreshed lock (20m, PID 501 on mbp)"},
 	} {
 		if got := RepoLabel(c.r); got != c.want {
 			t.Errorf("label %q, want %q", got, c.want)

@@ -25,20 +25,15 @@ func StateWords(r check.RepoStatus) string {
 	if len(r.Locks) == 0 {
 		return string(r.State)
 	}
-	var worst *check.LockStatus
-	for i := range r.Locks {
-		l := &r.Locks[i]
-		if l.Verdict.Stale() || l.Verdict == lock.Invalid {
-			worst = l
-			break
-		}
-	}
-	if worst == nil {
+	worst := firstStale(r)
+	switch {
+	case worst == nil:
 		l := r.Locks[0]
 		return fmt.Sprintf("in use (PID %d on %s)", l.PID, l.Hostname)
-	}
-	if worst.Verdict == lock.Invalid {
+	case worst.Verdict == lock.Invalid:
 		return "invalid lock file " + worst.ShortID()
+	case worst.Verdict == lock.Unrefreshed:
+		return fmt.Sprintf("unrefreshed lock (%s, PID %d on %s)", age(*worst), worst.PID, worst.Hostname)
 	}
 	return fmt.Sprintf("stale lock (%s, PID %d on %s)", age(*worst), worst.PID, worst.Hostname)
 }

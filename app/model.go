@@ -70,7 +70,7 @@ func Tooltip(st check.Status) string {
 // firstStale is the lock that makes a repository stale, if any.
 func firstStale(r check.RepoStatus) *check.LockStatus {
 	for i := range r.Locks {
-		if v := r.Locks[i].Verdict; v.Stale() || v == lock.Invalid || v == lock.Unrefreshed {
+		if r.Locks[i].Verdict.NeedsAttention() {
 			return &r.Locks[i]
 		}
 	}

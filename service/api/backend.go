@@ -46,7 +46,13 @@ func Open(ctx context.Context, cfgPath string) (b Backend, closeFn func(), err e
 }
 
 // Local is a Backend on a daemon in this process.
-type Local struct{ Daemon *daemon.Daemon }
+type Local struct {
+	Daemon *daemon.Daemon
+	// OnSubscribe, when set, is called each time Events has subscribed:
+	// the app starts the daemon's schedule then, so that it hears the
+	// news of the first checks.
+	OnSubscribe func()
+}
 
 // Where a Status came from.
 const (
@@ -83,6 +89,9 @@ func (l Local) History(ctx context.Context, repo string, limit int) ([]store.Eve
 func (l Local) Events(ctx context.Context, fn func(daemon.Event)) error {
 	ch, stop := l.Daemon.Subscribe()
 	defer stop()
+	if l.OnSubscribe != nil {
+		l.OnSubscribe()
+	}
 	for {
 		select {
 		case <-ctx.Done():

@@ -305,7 +305,7 @@ func (c *Checker) check(ctx context.Context, r *config.Repo) (RepoStatus, reader
 		}
 		st.Locks = append(st.Locks, ls)
 		switch {
-		case ls.Verdict.Stale() || ls.Verdict == lock.Invalid || ls.Verdict == lock.Unrefreshed:
+		case ls.Verdict.NeedsAttention():
 			st.State = StateStale
 		case st.State == StateOK:
 			st.State = StateBusy

@@ -62,6 +62,10 @@ type Daemon struct {
 	// rechecks are the checks started after an unlock or a run, which
 	// outlive the call that asked for them.
 	rechecks sync.WaitGroup
+	// editing is held by every change of the config file (auto-unlock,
+	// settings): each reads the file, changes it and writes it back, and
+	// two at once would lose one. The daemon is the file's one writer.
+	editing sync.Mutex
 
 	mu      sync.Mutex
 	cfg     *config.Config
@@ -527,6 +531,8 @@ func (d *Daemon) removalOf(name string) (done func()) {
 
 // SetAutoUnlock changes a repository's auto-unlock level in the config file.
 func (d *Daemon) SetAutoUnlock(name string, level config.AutoUnlock) (check.RepoStatus, error) {
+	d.editing.Lock()
+	defer d.editing.Unlock()
 	if _, _, err := d.repo(name); err != nil {
 		return check.RepoStatus{}, err
 	}

@@ -7,16 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 )
-
-// settingsMu serializes edits made through the settings: each reads the
-// file, changes it and writes it back, and two at once would lose one. A
-// process runs one daemon, so one lock for the package is enough.
-var settingsMu sync.Mutex
 
 // Config is what the settings may show of the configuration in use: no
 // password command, env value or password inside a URL.
@@ -45,8 +39,8 @@ func unknownRepo(name, path string) error {
 // typed for the keyring is stored there before the config is saved (and
 // put back as it was should the save fail).
 func (d *Daemon) PutRepo(oldName string, in config.RepoInput) (config.ConfigView, config.FieldErrors, error) {
-	settingsMu.Lock()
-	defer settingsMu.Unlock()
+	d.editing.Lock()
+	defer d.editing.Unlock()
 	cfg, err := d.loadForEdit()
 	if err != nil {
 		return config.ConfigView{}, nil, err
@@ -163,8 +157,8 @@ func (d *Daemon) applySettings(cfg *config.Config) {
 // DeleteRepo removes a repository from the config, and its password from
 // the OS keyring if it kept one there. Its history stays.
 func (d *Daemon) DeleteRepo(name string) error {
-	settingsMu.Lock()
-	defer settingsMu.Unlock()
+	d.editing.Lock()
+	defer d.editing.Unlock()
 	cfg, err := d.loadForEdit()
 	if err != nil {
 		return err
@@ -249,8 +243,8 @@ func (d *Daemon) TestRepo(ctx context.Context, oldName string, in config.RepoInp
 
 // SetNotifications turns the tray's notifications on or off in the config.
 func (d *Daemon) SetNotifications(on bool) error {
-	settingsMu.Lock()
-	defer settingsMu.Unlock()
+	d.editing.Lock()
+	defer d.editing.Unlock()
 	cfg, err := config.SetNotifications(d.opts.ConfigPath, on)
 	if err != nil {
 		return err

@@ -31,6 +31,11 @@ const (
 // the locks `lockwatch unlock` removes.
 func (v Verdict) Stale() bool { return v == Orphaned || v == Expired }
 
+// NeedsAttention reports whether the lock makes its repository stale: a
+// lock nobody holds, one another host stopped refreshing, or a file that is
+// no lock. The repository's state, the tray and the CLI all count these.
+func (v Verdict) NeedsAttention() bool { return v.Stale() || v == Unrefreshed || v == Invalid }
+
 // StaleAfter is restic's rule: a lock not refreshed for longer than this is
 // stale whoever holds it. A running restic refreshes its lock every 5 minutes.
 const StaleAfter = 30 * time.Minute

@@ -78,6 +78,14 @@ func TestStale(t *testing.T) {
 	}
 }
 
+func TestNeedsAttention(t *testing.T) {
+	for v, want := range map[Verdict]bool{Live: false, Fresh: false, Orphaned: true, Expired: true, Unrefreshed: true, Invalid: true} {
+		if v.NeedsAttention() != want {
+			t.Errorf("%s.NeedsAttention() = %v, want %v", v, !want, want)
+		}
+	}
+}
+
 func TestParse(t *testing.T) {
 	id := strings.Repeat("01", 32)
 	l, err := Parse(id, []byte(`{"time":"2026-11-22T01:03:09.750470043+01:00","exclusive":true,"hostname":"vm","username":"","pid":14433}`))
