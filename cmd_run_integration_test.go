@@ -175,26 +175,9 @@ func TestRunGuardDiesWithItsHolder(t *testing.T) {
 
 func TestRunPassesSIGINTOnAndResticRemovesItsLock(t *testing.T) {
 	e := newRunEnv(t, "off")
-	fifo := filepath.Join(t.TempDir(), "slow")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	// Our end stays open (read-write, so opening does not block): restic
-	// sees a slow input that never ends.
-	writer, err := os.OpenFile(fifo, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer writer.Close()
-	reader, err := os.Open(fifo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
-	writer.WriteString("the first few bytes\n")
-
-	wrapper := e.command(t, "run", "nas", "--", e.repo.Restic, "backup", "--stdin", "--stdin-filename", "slow.txt")
-	wrapper.Stdin = reader
+	// A real file backup that is still in progress when the signal comes.
+	src := demotest.NewSlowSource(t)
+	wrapper := e.command(t, "run", "nas", "--", e.repo.Restic, "backup", src.Dir)
 	var errOut syncBuffer
 	wrapper.Stderr = &errOut
 	if err := wrapper.Start(); err != nil {
@@ -203,10 +186,13 @@ func TestRunPassesSIGINTOnAndResticRemovesItsLock(t *testing.T) {
 	exited := make(chan struct{})
 	go func() { wrapper.Wait(); close(exited) }()
 	t.Cleanup(func() { wrapper.Process.Kill(); <-exited })
-	waitFor(t, 30*time.Second, "restic's lock", func() bool { ids, _ := e.repo.Locks(); return len(ids) > 0 })
-	// restic 0.14 looks for other locks for ~200ms after writing its own,
-	// and cannot remove it on a signal meanwhile.
-	time.Sleep(time.Second)
+	select {
+	case <-src.Reading(): // restic holds its lock and is archiving
+	case <-exited:
+		t.Fatalf("lockwatch run ended before restic read its source:\n%s", errOut.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("restic did not start reading its source within 30s:\n%s", errOut.String())
+	}
 
 	if err := wrapper.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)

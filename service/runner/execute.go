@@ -226,7 +226,10 @@ type attemptResult struct {
 	startErr error
 	stopped  os.Signal // the stop request passed on during this attempt
 	killed   bool      // it outlived the grace period
-	locked   bool      // it failed on a lock conflict
+	// lockGone: when it was killed, its own lock was already gone
+	// (restic 0.18+ removes it on SIGINT, then may wait for stdin's EOF).
+	lockGone bool
+	locked   bool // it failed on a lock conflict
 	conflict *Conflict
 	detail   string // restic's most useful stderr line when it failed
 }
@@ -285,7 +288,12 @@ wait:
 		case <-grace:
 			grace = nil
 			a.killed = true
-			x.logf("%s (PID %d) did not stop within %s of %s; killing it, which may leave its lock behind", filepath.Base(name), cmd.Process.Pid, humanDuration(x.o.Grace), sigName(a.stopped))
+			pid := cmd.Process.Pid
+			if a.lockGone = x.ownLockGone(ctx, pid); a.lockGone {
+				x.logf("%s (PID %d) removed its lock but did not exit within %s of %s; killing it", filepath.Base(name), pid, humanDuration(x.o.Grace), sigName(a.stopped))
+			} else {
+				x.logf("%s (PID %d) did not stop within %s of %s; killing it, which may leave its lock behind", filepath.Base(name), pid, humanDuration(x.o.Grace), sigName(a.stopped))
+			}
 			_ = cmd.Process.Kill()
 		}
 	}
@@ -346,6 +354,8 @@ func (x *execution) summary(run *Run, a attemptResult) string {
 		if run.Retried && run.Conflict != nil {
 			s += fmt.Sprintf(" after lockwatch removed the %s lock %s of PID %d on %s", run.Conflict.Verdict, shortID(run.Conflict.LockID), run.Conflict.PID, run.Conflict.Host)
 		}
+	case a.killed && a.lockGone:
+		s = fmt.Sprintf("%s removed its lock but did not exit; killed it after %s (exit status %d)", cmd, humanDuration(x.o.Grace), a.code)
 	case a.killed:
 		s = fmt.Sprintf("%s was killed after ignoring %s for %s (exit status %d)", cmd, sigName(a.stopped), humanDuration(x.o.Grace), a.code)
 	case a.stopped != nil:

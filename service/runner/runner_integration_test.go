@@ -15,8 +15,8 @@ import (
 
 	"github.com/lockwatch/lockwatch/platform/flock"
 	"github.com/lockwatch/lockwatch/service/api"
-	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/demo"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
 	"github.com/lockwatch/lockwatch/service/runner"
@@ -232,47 +232,45 @@ func TestOverlapSkipsAtOnceOrWaits(t *testing.T) {
 	}
 }
 
-// startBackup starts a real restic backup of a pipe that stays open and
-// returns once restic holds its lock.
-func startBackup(t *testing.T, e *env, sigs chan os.Signal, grace time.Duration, cmd []string) (done chan outcome, stdin *os.File) {
+// waitDone waits for a run that was told to stop.
+func waitDone(t *testing.T, done chan outcome, within time.Duration) outcome {
 	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
+	select {
+	case out := <-done:
+		return out
+	case <-time.After(within):
+		t.Fatalf("the run did not end within %s of SIGINT", within)
 	}
-	t.Cleanup(func() { r.Close(); w.Close() })
-	done = make(chan outcome, 1)
-	go func() { done <- e.exec(t, runner.Options{Command: cmd, Stdin: r, Signals: sigs, Grace: grace}) }()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if ids, _ := e.repo.Locks(); len(ids) > 0 {
-			// restic 0.14 writes its lock file ~200ms before it would
-			// remove it on a signal (it first looks for other locks).
-			time.Sleep(time.Second)
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("restic took no lock within 30s")
-		}
-	}
-	return done, w
+	return outcome{}
 }
 
+// A real file backup in progress, stopped: restic removes its lock and
+// exits, and the run says it was stopped.
 func TestStopIsPassedOnAndResticRemovesItsLock(t *testing.T) {
 	e := setup(t, "off")
+	src := demotest.NewSlowSource(t)
 	sigs := make(chan os.Signal, 1)
-	done, _ := startBackup(t, e, sigs, 30*time.Second, backup(e))
-	sigs <- syscall.SIGINT
-	var out outcome
+	done := make(chan outcome, 1)
+	go func() {
+		done <- e.exec(t, runner.Options{Command: []string{e.repo.Restic, "backup", "--host", "test", src.Dir}, Signals: sigs, Grace: 30 * time.Second})
+	}()
 	select {
-	case out = <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("restic did not end within 20s of SIGINT")
+	case <-src.Reading(): // past its lock, archiving
+	case out := <-done:
+		t.Fatalf("restic ended before it read its source: exit %d, %+v\n%s", out.code, out.run, out.stderr)
+	case <-time.After(30 * time.Second):
+		t.Fatal("restic did not start reading its source within 30s")
 	}
+	if ids, _ := e.repo.Locks(); len(ids) != 1 {
+		t.Fatalf("locks while backing up: %v, want restic's one", ids)
+	}
+	sigs <- syscall.SIGINT
+	out := waitDone(t, done, 20*time.Second)
 	if ids, _ := e.repo.Locks(); len(ids) != 0 {
 		t.Errorf("locks left after SIGINT: %v", ids)
 	}
-	if out.code == 0 || out.run.Result != runner.ResultFailed || !strings.Contains(out.run.Summary, "stopped by SIGINT") {
-		t.Errorf("exit %d, %+v", out.code, out.run)
+	if out.code == 0 || out.run.Result != runner.ResultFailed || !strings.Contains(out.run.Summary, "stopped by SIGINT") || strings.Contains(out.run.Summary, "killed") {
+		t.Errorf("exit %d, %+v\nlog: %s", out.code, out.run, out.log)
 	}
 	e.recorded(t, out.run)
 }

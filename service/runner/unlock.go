@@ -90,3 +90,28 @@ func (x *execution) timeout() time.Duration {
 	}
 	return config.DefaultTimeout
 }
+
+// ownLockGone reports whether the repository holds no lock of the command
+// lockwatch started (PID pid, on this host) any more: known only when the
+// repository can be checked, so any doubt says "not gone".
+func (x *execution) ownLockGone(ctx context.Context, pid int) bool {
+	if x.o.Backend == nil {
+		return false
+	}
+	host, err := x.o.Config.HostName()
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*x.timeout())
+	defer cancel()
+	st, err := x.o.Backend.Check(ctx, x.repo.Name)
+	if err != nil || st.State == check.StateError {
+		return false
+	}
+	for _, l := range st.Locks {
+		if l.PID == pid && l.Hostname == host {
+			return false
+		}
+	}
+	return true
+}
