@@ -23,7 +23,11 @@ func newCheckCommand() *cobra.Command {
 		Use:   "check [REPO...]",
 		Short: "Check repositories for locks now",
 		Long: `Check lists the locks of the named repositories (all when none is named),
-judges each one and prints a line per repository and a line per lock.
+judges each one and prints a line per repository and a line per lock. The
+running service checks them (so its history and the tray see the result);
+without one lockwatch does the same in this process. Either way, where a
+repository's auto_unlock is on, the stale locks it covers are removed and
+recorded, as on the service's own schedule.
 
 Verdicts:
   live      this host, and its restic process is running
@@ -34,7 +38,7 @@ Verdicts:
 
 EXIT STATUS
   0  nothing needs attention
-  1  some repository has a stale or invalid lock
+  1  some repository has a lock that needs attention (stale, unrefreshed or invalid)
   2  some repository could not be checked, or a usage or config error`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCheck(cmd, args, asJSON)

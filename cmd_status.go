@@ -19,7 +19,7 @@ no restic started. Without a service it checks in-process instead, and says so.
 
 EXIT STATUS
   0  nothing needs attention
-  1  some repository has a stale or invalid lock
+  1  some repository has a lock that needs attention (stale, unrefreshed or invalid)
   2  some repository could not be checked, or a usage or config error`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
