@@ -31,8 +31,8 @@ type SlowSource struct {
 func (s *SlowSource) Reading() <-chan struct{} { return s.reading }
 
 const (
-	slowFileSize = 1 << 30                // what stat says: more than the test will ever read
-	slowChunk    = 4 << 10                // bytes per read
+	slowFileSize = 1 << 30               // what stat says: more than the test will ever read
+	slowChunk    = 4 << 10               // bytes per read
 	slowPause    = 20 * time.Millisecond // before each read
 )
 
