@@ -17,6 +17,7 @@ import (
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/lock"
 	"github.com/lockwatch/lockwatch/service/restic"
 	"github.com/lockwatch/lockwatch/service/store"
 )
@@ -288,11 +289,17 @@ wait:
 		case <-grace:
 			grace = nil
 			a.killed = true
-			pid := cmd.Process.Pid
-			if a.lockGone = x.ownLockGone(ctx, pid); a.lockGone {
-				x.logf("%s (PID %d) removed its lock but did not exit within %s of %s; killing it", filepath.Base(name), pid, humanDuration(x.o.Grace), sigName(a.stopped))
-			} else {
-				x.logf("%s (PID %d) did not stop within %s of %s; killing it, which may leave its lock behind", filepath.Base(name), pid, humanDuration(x.o.Grace), sigName(a.stopped))
+			pid, base := cmd.Process.Pid, filepath.Base(name)
+			switch noLock := x.ownLockGone(ctx, pid); {
+			case noLock && lock.IsRestic(base):
+				// restic 0.18+ removes its lock on SIGINT, then may wait
+				// for stdin's EOF: the kill costs nothing.
+				a.lockGone = true
+				x.logf("%s (PID %d) removed its lock but did not exit within %s of %s; killing it", base, pid, humanDuration(x.o.Grace), sigName(a.stopped))
+			case noLock:
+				x.logf("%s (PID %d) did not stop within %s of %s; killing it (it holds no lock in %s)", base, pid, humanDuration(x.o.Grace), sigName(a.stopped), x.repo.Name)
+			default:
+				x.logf("%s (PID %d) did not stop within %s of %s; killing it, which may leave its lock behind", base, pid, humanDuration(x.o.Grace), sigName(a.stopped))
 			}
 			_ = cmd.Process.Kill()
 		}
