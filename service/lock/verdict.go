@@ -84,10 +84,16 @@ func Judge(l Lock, now time.Time, host string, probe ProcessProbe) Judgement {
 	if late := p.StartTime.Sub(l.Time); late > startMargin {
 		return Judgement{Orphaned, fmt.Sprintf("PID %d now belongs to %s, started %s after the lock was written", l.PID, nameOf(p), Age(late))}
 	}
-	if !IsRestic(p.Name) && p.Name != "" {
-		return Judgement{Live, fmt.Sprintf("process %d (%s) is running and started before the lock was written; it is not named restic, but may be a wrapper", l.PID, nameOf(p))}
+	// Say what is known: a start just after the lock's time is within
+	// what the clocks can tell apart, not proof it came first.
+	started := "started before the lock was written"
+	if late := p.StartTime.Sub(l.Time); late > 0 {
+		started = fmt.Sprintf("started within %s of the lock's time (start times are exact only to a few seconds)", Age(startMargin))
 	}
-	return Judgement{Live, fmt.Sprintf("process %d (%s) is running and started before the lock was written", l.PID, nameOf(p))}
+	if !IsRestic(p.Name) && p.Name != "" {
+		return Judgement{Live, fmt.Sprintf("process %d (%s) is running and %s; it is not named restic, but may be a wrapper", l.PID, nameOf(p), started)}
+	}
+	return Judgement{Live, fmt.Sprintf("process %d (%s) is running and %s", l.PID, nameOf(p), started)}
 }
 
 // IsRestic reports whether a process name looks like restic itself
