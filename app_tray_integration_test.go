@@ -249,12 +249,12 @@ func TestScreenshots(t *testing.T) {
 	menu.WaitLabel(t, "nas — stale lock", 60*time.Second)
 	menu.ClickLabel(t, "Open lockwatch")
 	waitFor(t, 15*time.Second, "the main window opens", func() bool { return windowTitled(t, s, "lockwatch — nas") })
-	time.Sleep(2 * time.Second) // the history loads, the window settles
+	s.WaitWindowStill(t, "lockwatch — nas", 15*time.Second) // the history loads, the window settles
 	s.ScreenshotWindow(t, "lockwatch — nas", filepath.Join(dir, "main-window.png"))
 
 	menu.ClickLabel(t, "Settings…")
 	waitFor(t, 15*time.Second, "the settings window opens", func() bool { return windowTitled(t, s, "lockwatch settings") })
-	time.Sleep(2 * time.Second)
+	s.WaitWindowStill(t, "lockwatch settings", 15*time.Second)
 	s.ScreenshotWindow(t, "lockwatch settings", filepath.Join(dir, "settings.png"))
 	menu.ClickLabel(t, "Quit")
 	p.WaitExit(t, 10*time.Second)

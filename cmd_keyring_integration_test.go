@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -128,7 +129,9 @@ func TestKeyringWithARealSecretService(t *testing.T) {
 	go func() { exited <- typed.Wait() }()
 	t.Cleanup(func() { typed.Process.Kill(); <-exited })
 	waitFor(t, 10*time.Second, "the password prompt", func() bool { return strings.Contains(screen.String(), `Password for "typed": `) })
-	time.Sleep(300 * time.Millisecond) // the prompt is written just before echo goes off
+	// The prompt is written just before echo goes off: type only once the
+	// terminal has stopped echoing.
+	waitFor(t, 10*time.Second, "echo off on the prompt's terminal", func() bool { return echoOff(t, typed.Process.Pid) })
 	io.WriteString(tty, "typed-s3cret\r")
 	select {
 	case err = <-exited:
@@ -155,4 +158,28 @@ func TestKeyringWithARealSecretService(t *testing.T) {
 	if out, err := get.CombinedOutput(); err == nil || strings.Contains(string(out), strings.TrimSpace(string(password))) {
 		t.Errorf("keyring get after delete: %v\n%s", err, out)
 	}
+}
+
+// echoOff reports whether the terminal that script (PID scriptPID) made for
+// its child has echo turned off: it asks stty about the child's stdin, the
+// pty's slave side, whose settings are the ones a password prompt changes.
+func echoOff(t *testing.T, scriptPID int) bool {
+	t.Helper()
+	children, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", scriptPID, scriptPID))
+	if err != nil {
+		t.Fatalf("the children of script: %v", err)
+	}
+	child, _, _ := strings.Cut(strings.TrimSpace(string(children)), " ")
+	if child == "" {
+		return false // not forked yet
+	}
+	tty, err := os.Readlink("/proc/" + child + "/fd/0")
+	if err != nil || !strings.HasPrefix(tty, "/dev/pts/") {
+		return false // not on the pty yet
+	}
+	out, err := exec.Command("stty", "-a", "-F", tty).Output()
+	if err != nil {
+		t.Fatalf("stty -a -F %s: %v", tty, err)
+	}
+	return slices.Contains(strings.Fields(string(out)), "-echo")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,6 +153,50 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 	}
 }
 
+// subscribe streams the service's events to fn until the test ends, and
+// returns only once the service holds the subscription, so that every event
+// published after it returns reaches fn. The service subscribes before it
+// sends the stream's response header, so that header is the sign.
+func subscribe(t *testing.T, s *runningService, fn func(daemon.Event)) {
+	t.Helper()
+	hc := *s.client.HTTP
+	subscribed := make(chan struct{})
+	hc.Transport = headerSeen{hc.Transport, subscribed}
+	ctx, cancel := context.WithCancel(context.Background())
+	ended := make(chan struct{})
+	var err error
+	go func() {
+		defer close(ended)
+		err = (&api.Client{HTTP: &hc}).Events(ctx, fn)
+	}()
+	t.Cleanup(func() { cancel(); <-ended })
+	select {
+	case <-subscribed:
+	case <-ended:
+		t.Fatalf("the event stream ended before it began: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the service did not answer the event subscription within 10s")
+	}
+}
+
+// headerSeen closes seen when a response header with status 200 arrives.
+type headerSeen struct {
+	base http.RoundTripper
+	seen chan struct{}
+}
+
+func (h headerSeen) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := h.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(req)
+	if err == nil && resp.StatusCode == http.StatusOK {
+		close(h.seen)
+	}
+	return resp, err
+}
+
 func repoStatus(t *testing.T, s *runningService, name string) check.RepoStatus {
 	t.Helper()
 	st, err := s.client.Status(context.Background())
@@ -165,6 +210,28 @@ func repoStatus(t *testing.T, s *runningService, name string) check.RepoStatus {
 	}
 	t.Fatalf("no repo %s in status", name)
 	return check.RepoStatus{}
+}
+
+// waitChecks waits until the service has finished n more checks of each
+// repo, counted from the status it shows now: a repository's status changes
+// its checked_at only when a check, auto-unlock included, has ended.
+func waitChecks(t *testing.T, s *runningService, n int, repos ...string) {
+	t.Helper()
+	last, seen := map[string]time.Time{}, map[string]int{}
+	for _, name := range repos {
+		last[name] = repoStatus(t, s, name).CheckedAt
+	}
+	waitFor(t, time.Duration(n)*10*time.Second, fmt.Sprintf("%d more checks of each of %v", n, repos), func() bool {
+		done := true
+		for _, name := range repos {
+			if at := repoStatus(t, s, name).CheckedAt; at.After(last[name]) {
+				last[name] = at
+				seen[name]++
+			}
+			done = done && seen[name] >= n
+		}
+		return done
+	})
 }
 
 func writeConfig(t *testing.T, text string) string {
@@ -246,9 +313,11 @@ func TestServiceAutoUnlockLevels(t *testing.T) {
 		})
 	}
 
-	// Many intervals later: live and fresh locks untouched at every level,
-	// and nothing removed where auto-unlock is off.
-	time.Sleep(5 * time.Second)
+	// Several checks later (not a wait for "long enough": the service's own
+	// checks, each with its auto-unlock, are counted as they show in its
+	// status): live and fresh locks untouched at every level, and nothing
+	// removed where auto-unlock is off.
+	waitChecks(t, s, 3, "stale", "off", "unref")
 	for _, c := range []struct {
 		repo *demo.Repo
 		h    *demo.Holder
@@ -282,9 +351,7 @@ func TestServiceAPI(t *testing.T) {
 	ctx := context.Background()
 
 	var streamed syncBuffer // history entries heard on the event stream
-	evCtx, stopEvents := context.WithCancel(ctx)
-	defer stopEvents()
-	go s.client.Events(evCtx, func(ev daemon.Event) {
+	subscribe(t, s, func(ev daemon.Event) {
 		if ev.Entry != nil {
 			fmt.Fprintf(&streamed, "%s:%s ", ev.Entry.Kind, ev.Entry.By)
 		}
@@ -413,13 +480,23 @@ func TestServiceSingleInstanceAndCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	demotest.Orphan(t, repo) // the service is about to remove this one
-	time.Sleep(700 * time.Millisecond)
+	// The kill lands where the service is busiest: its lock file is gone,
+	// so the service is writing the removal to its history right then (the
+	// file goes first, the audit entry right after it). Hence the tight
+	// poll. Nothing below depends on where exactly the kill lands.
+	dead := demotest.Orphan(t, repo)
+	for deadline := time.Now().Add(10 * time.Second); lockFile(repo, dead.LockID); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the service did not remove the orphaned lock within 10s")
+		}
+	}
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	<-s.exited
 	if _, err := os.Stat(s.sock); err != nil {
 		t.Fatalf("expected the dead service's socket file to be left behind: %v", err)
 	}
+	// A backup dies while no service runs: the restarted one must clean up.
+	demotest.Orphan(t, repo)
 
 	// Restart: the kernel released the single-instance lock, the stale
 	// socket is replaced, and every committed record is still there.
@@ -475,25 +552,46 @@ func TestServiceHangingBackend(t *testing.T) {
 		repoTOML("good", good, ""))
 	s := startService(t, cfgPath, serviceEnv(t))
 
-	start := time.Now()
-	var goodChecks []time.Time
+	var (
+		goodChecks []time.Time
+		h          check.RepoStatus
+		seen       time.Time // when the test had h in hand
+	)
 	waitFor(t, 30*time.Second, "the hanging repo turns error", func() bool {
 		g := repoStatus(t, s, "good")
-		if len(goodChecks) == 0 || g.CheckedAt.After(goodChecks[len(goodChecks)-1]) {
+		if !g.CheckedAt.IsZero() && (len(goodChecks) == 0 || g.CheckedAt.After(goodChecks[len(goodChecks)-1])) {
 			goodChecks = append(goodChecks, g.CheckedAt)
 		}
-		return repoStatus(t, s, "hang").State == check.StateError
+		h = repoStatus(t, s, "hang")
+		seen = time.Now()
+		return h.State == check.StateError
 	})
-	h := repoStatus(t, s, "hang")
 	if !strings.Contains(h.Error, "timed out") {
 		t.Errorf("hanging repo's error: %q", h.Error)
 	}
-	if took := time.Since(start); took < 3*time.Second {
-		t.Errorf("error after %s, before the 3s timeout", took)
+	// Timed by the service's own clock, not from when this test started
+	// looking (the service may well have begun the check before it answered
+	// startService): checked_at is when the failed check began, and the
+	// service shows a check's outcome only once it has ended, so seen minus
+	// checked_at is at least how long the check ran.
+	if took := seen.Sub(h.CheckedAt); took < 3*time.Second {
+		t.Errorf("error %s after its check began, before the 3s timeout", took)
 	}
-	if len(goodChecks) < 3 {
-		t.Errorf("the good repo was checked only %d times while the other hung", len(goodChecks))
+	// The good repo's checks went on at their 1s interval while the other
+	// hung for at least 3s: measured against the hanging check's own start,
+	// one of them began during it. (A second and third fit in those 3s too,
+	// but with the 10% jitter and a slow first check not by enough to count
+	// on them on a loaded machine.)
+	var during []time.Duration
+	for _, g := range goodChecks {
+		if d := g.Sub(h.CheckedAt); d > 0 && d < 3*time.Second {
+			during = append(during, d)
+		}
 	}
+	if len(during) == 0 || len(goodChecks) < 2 {
+		t.Errorf("the good repo was checked at %v: not while the other hung (from %s for 3s)", goodChecks, h.CheckedAt)
+	}
+	t.Logf("the hanging check ended within %s of its start; checks of the good repo began %v into it", seen.Sub(h.CheckedAt).Round(time.Millisecond), during)
 	if g := repoStatus(t, s, "good"); g.State != check.StateOK {
 		t.Errorf("good repo: %+v", g)
 	}
@@ -543,14 +641,11 @@ func TestRunReportsToTheService(t *testing.T) {
 	s := startService(t, cfgPath, env)
 	waitFor(t, 10*time.Second, "first check", func() bool { return !repoStatus(t, s, "nas").CheckedAt.IsZero() })
 	var streamed syncBuffer
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	go s.client.Events(ctx, func(ev daemon.Event) {
+	subscribe(t, s, func(ev daemon.Event) {
 		if ev.Entry != nil && ev.Entry.Kind == store.KindRun {
 			fmt.Fprintf(&streamed, "run:%s ", ev.Repo)
 		}
 	})
-	time.Sleep(300 * time.Millisecond)
 
 	run := exec.Command(lockwatchBinary(t), "--config", cfgPath, "run", "nas", "--", "sh", "-c", "echo 'Fatal: something broke' >&2; exit 3")
 	run.Env = env

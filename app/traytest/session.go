@@ -230,6 +230,40 @@ func (s *Session) ScreenshotWindow(t testing.TB, title, path string) {
 	s.screenshot(t, id, path)
 }
 
+// WaitWindowStill waits until the window with this title has stopped
+// changing: until stillFrames captures in a row, taken one after another,
+// are the same picture. A screenshot taken then shows what the window
+// finished drawing rather than a frame of it half built. It fails the test
+// if the window still changes after timeout.
+func (s *Session) WaitWindowStill(t testing.TB, title string, timeout time.Duration) {
+	t.Helper()
+	const stillFrames = 5
+	dir := t.TempDir()
+	var prev []byte
+	same := 0
+	for i, deadline := 0, time.Now().Add(timeout); ; i++ {
+		path := filepath.Join(dir, fmt.Sprintf("frame%d.png", i))
+		s.ScreenshotWindow(t, title, path)
+		frame, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("traytest: %v", err)
+		}
+		os.Remove(path)
+		if bytes.Equal(frame, prev) {
+			same++
+		} else {
+			same = 1
+		}
+		if same >= stillFrames {
+			return
+		}
+		prev = frame
+		if time.Now().After(deadline) {
+			t.Fatalf("traytest: window %q still changing after %v", title, timeout)
+		}
+	}
+}
+
 func (s *Session) screenshot(t testing.TB, window, path string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

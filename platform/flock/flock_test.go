@@ -216,6 +216,8 @@ func TestWaitUntilHolderExits(t *testing.T) {
 	defer cancel()
 	go func() { l, err := flock.Wait(ctx, path); got <- result{l, err} }()
 
+	// Proving that Wait does not return: there is no event to wait for.
+	// 300ms lets its poll try several times (at 0, 10, 30, 70, 150ms).
 	select {
 	case r := <-got:
 		t.Fatalf("Wait returned while the child held the lock: %v", r.err)

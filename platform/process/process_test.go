@@ -155,13 +155,25 @@ func TestInvalidPID(t *testing.T) {
 
 func TestStartOrder(t *testing.T) {
 	path := sleepPath(t)
-	first, _ := startSleep(t, path, "30")
-	time.Sleep(1500 * time.Millisecond)
-	second, _ := startSleep(t, path, "30")
+	first, before1 := startSleep(t, path, "30")
+	after1 := time.Now()
+	// The second process must start well after the first, so that the
+	// StartTimes' gap is plainly more than their precision: wait until
+	// 1.5s have passed since the first was surely running.
+	until := after1.Add(1500 * time.Millisecond)
+	for wait := time.Until(until); wait > 0; wait = time.Until(until) {
+		time.Sleep(wait)
+	}
+	second, before2 := startSleep(t, path, "30")
+	after2 := time.Now()
 
+	// Each process started between the times around its startSleep; each
+	// StartTime is good to a clock tick and /proc/uptime's centisecond.
+	const precision = 50 * time.Millisecond
+	low, high := before2.Sub(after1)-precision, after2.Sub(before1)+precision
 	a := mustLookup(t, first.Process.Pid)
 	b := mustLookup(t, second.Process.Pid)
-	if d := b.StartTime.Sub(a.StartTime); d < 1200*time.Millisecond || d > 1800*time.Millisecond {
-		t.Errorf("processes started 1.5s apart have StartTimes %v apart", d)
+	if d := b.StartTime.Sub(a.StartTime); d < low || d > high {
+		t.Errorf("processes started %v to %v apart have StartTimes %v apart", low+precision, high-precision, d)
 	}
 }

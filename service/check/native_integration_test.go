@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
@@ -47,7 +46,7 @@ func TestNativeReaderOverRESTRemovesExactly(t *testing.T) {
 	repo := demotest.RESTRepo(t)
 	c := checkerWith(t, config.ReaderAuto, repo)
 	dead := demotest.Orphan(t, repo)
-	time.Sleep(4 * time.Second)
+	waitPastStartMargin(t, c, dead.LockID)
 	squatter := demotest.TakePID(t, dead.PID)
 	live := demotest.Hold(t, repo, demo.Options{})
 	st := checkRepo(t, c, "r0")

@@ -160,7 +160,16 @@ func writtenLocks(t *testing.T, d *demo.Repo, version int) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sleeper.Process.Kill(); _ = sleeper.Wait() })
-	time.Sleep(100 * time.Millisecond) // let nohup exec sleep, so the probe finds the ignoring process
+	// The probe must find the process that ignores SIGHUP: nohup once it
+	// has exec'd sleep.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if p, err := process.Lookup(sleeper.Process.Pid); err == nil && p.Name == "sleep" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nohup did not exec sleep within 10s")
+		}
+	}
 
 	now := time.Now()
 	cases := []struct {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -636,7 +637,9 @@ func TestHelperWriter(t *testing.T) {
 	os.Exit(0) // no test summary on stdout
 }
 
-func helper(t *testing.T, path, repo string, count int) (*exec.Cmd, <-chan []uint64) {
+// helper starts a writer. Its acknowledged seqs arrive on the channel once
+// it has ended; the counter counts them as they come.
+func helper(t *testing.T, path, repo string, count int) (*exec.Cmd, <-chan []uint64, *atomic.Int64) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWriter$", "-test.count=1")
 	cmd.Env = append(os.Environ(), helperEnv+"="+path, countEnv+"="+strconv.Itoa(count), repoEnv+"="+repo)
@@ -649,6 +652,7 @@ func helper(t *testing.T, path, repo string, count int) (*exec.Cmd, <-chan []uin
 		t.Fatal(err)
 	}
 	acks := make(chan []uint64, 1)
+	acked := new(atomic.Int64)
 	go func() {
 		var got []uint64
 		sc := bufio.NewScanner(stdout)
@@ -656,12 +660,13 @@ func helper(t *testing.T, path, repo string, count int) (*exec.Cmd, <-chan []uin
 			if n, ok := strings.CutPrefix(sc.Text(), "ack "); ok {
 				if seq, err := strconv.ParseUint(n, 10, 64); err == nil {
 					got = append(got, seq)
+					acked.Add(1)
 				}
 			}
 		}
 		acks <- got
 	}()
-	return cmd, acks
+	return cmd, acks, acked
 }
 
 func TestConcurrentProcesses(t *testing.T) {
@@ -672,7 +677,7 @@ func TestConcurrentProcesses(t *testing.T) {
 	var cmds []*exec.Cmd
 	var ackChans []<-chan []uint64
 	for _, repo := range []string{"p1", "p2"} {
-		cmd, acks := helper(t, path, repo, 200)
+		cmd, acks, _ := helper(t, path, repo, 200)
 		cmds = append(cmds, cmd)
 		ackChans = append(ackChans, acks)
 	}
@@ -703,8 +708,16 @@ func TestCrashSafety(t *testing.T) {
 	acked := map[uint64]bool{}
 	var lastSeq uint64
 	for round := range 5 {
-		cmd, acks := helper(t, path, "crash", 0)
-		time.Sleep(800*time.Millisecond + rand.N(400*time.Millisecond))
+		cmd, acks, progress := helper(t, path, "crash", 0)
+		// Kill it in the thick of its work, at a point that differs from
+		// round to round: once it has acknowledged a random number of
+		// appends (about a second's worth here), however long that takes.
+		target := 500 + rand.Int64N(1500)
+		for deadline := time.Now().Add(2 * time.Minute); progress.Load() < target; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the writer acknowledged only %d appends in 2m", round, progress.Load())
+			}
+		}
 		if err := cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
