@@ -171,6 +171,8 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, errors.New("streaming unsupported"))
 		return
 	}
+	// Subscribe before answering: a client that has the answer hears
+	// every event from then on (clients and tests rely on it).
 	ch, stop := s.d.Subscribe()
 	defer stop()
 	w.Header().Set("Content-Type", "text/event-stream")
