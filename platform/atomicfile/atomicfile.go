@@ -19,10 +19,25 @@ var beforeRename = func(tmp string) error { return nil }
 // created with mode 0700. If path is a symbolic link, the file it points to
 // is replaced and the link kept.
 func Write(path string, data []byte, perm os.FileMode) (err error) {
+	return write(path, data, perm, false)
+}
+
+// Replace is Write for a file the user owns, such as the config: an
+// existing file (a link's target) keeps the permission bits its owner gave
+// it, less any for others (it may hold secrets), and perm applies only to
+// a new file.
+func Replace(path string, data []byte, perm os.FileMode) error {
+	return write(path, data, perm, true)
+}
+
+func write(path string, data []byte, perm os.FileMode, keepMode bool) (err error) {
 	if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
 		if target, rerr := filepath.EvalSymlinks(path); rerr == nil {
 			path = target
 		}
+	}
+	if fi, serr := os.Stat(path); serr == nil && keepMode && fi.Mode().IsRegular() {
+		perm = fi.Mode().Perm() &^ 0o007
 	}
 	dir, base := filepath.Split(path)
 	if dir == "" {

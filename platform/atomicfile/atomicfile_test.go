@@ -70,6 +70,23 @@ func TestWrite(t *testing.T) {
 			t.Errorf("symlink replaced: %v, %v", fi.Mode(), err)
 		}
 		checkFile(t, p, "via link", 0o600)
+
+		// Replace keeps the mode the user gave the target; a new file gets perm.
+		if err := os.Chmod(p, 0o640); err != nil {
+			t.Fatal(err)
+		}
+		if err := Replace(link, []byte("kept mode"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("symlink replaced: %v, %v", fi.Mode(), err)
+		}
+		checkFile(t, p, "kept mode", 0o640)
+		fresh := filepath.Join(dir, "new.toml")
+		if err := Replace(fresh, []byte("new"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		checkFile(t, fresh, "new", 0o600)
 	}
 }
 

@@ -210,7 +210,7 @@ func Save(c *Config) error {
 	if _, err := Parse(c.Path+" (unsaved)", data); err != nil {
 		return fmt.Errorf("not saving invalid configuration:\n%w", err)
 	}
-	return atomicfile.Write(c.Path, data, 0o600)
+	return atomicfile.Replace(c.Path, data, 0o600)
 }
 
 func (c *Config) encode() ([]byte, error) {

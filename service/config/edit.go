@@ -63,7 +63,7 @@ func readConfig(path string) (string, *Config, error) {
 func saveEdited(path, edited string, ok bool, want *Config) (*Config, error) {
 	if ok {
 		if got, err := Parse(path, []byte(edited)); err == nil && reflect.DeepEqual(*got, *want) {
-			return got, atomicfile.Write(path, []byte(edited), 0o600)
+			return got, atomicfile.Replace(path, []byte(edited), 0o600)
 		}
 	}
 	return want, Save(want)

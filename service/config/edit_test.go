@@ -44,8 +44,10 @@ auto_unlock = "off"   # decided 2026-01
 	if string(got) != want {
 		t.Errorf("file after two edits:\n%s\nwant:\n%s", got, want)
 	}
-	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
-		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+	// The owner's and group's bits stay as the user set them; others lose
+	// theirs (the file may hold secrets).
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, want 0640", fi.Mode().Perm())
 	}
 	loaded, err := Load(path)
 	if err != nil {
