@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lockwatch/lockwatch/service/check"
@@ -39,12 +40,34 @@ func (req UnlockRequest) options() (check.UnlockOptions, error) {
 	case len(req.Verdicts) > 0 && (req.All || len(req.Locks) > 0):
 		return check.UnlockOptions{}, badRequest{`"verdicts" goes alone, without "locks" or "all"`}
 	}
+	for _, id := range req.Locks {
+		if !isIDPrefix(id) {
+			shown := id
+			if len(shown) > 70 {
+				shown = shown[:64] + "…"
+			}
+			return check.UnlockOptions{}, badRequest{fmt.Sprintf("lock ID %q is not a storage ID or a prefix of one (1 to 64 hex digits)", shown)}
+		}
+	}
 	for _, v := range req.Verdicts {
 		if !v.Stale() && v != lock.Unrefreshed {
 			return check.UnlockOptions{}, badRequest{fmt.Sprintf(`"verdicts" may name orphaned, expired and unrefreshed, not %q`, v)}
 		}
 	}
 	return check.UnlockOptions{IDs: req.Locks, Force: req.Force, All: req.All, Verdicts: req.Verdicts}, nil
+}
+
+// isIDPrefix: 1 to 64 hex digits, as `unlock --lock` takes them.
+func isIDPrefix(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range strings.ToLower(s) {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // badRequest is a request that makes no sense, whoever sends it.
@@ -101,14 +124,19 @@ func (s *server) check(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) unlock(w http.ResponseWriter, r *http.Request) {
-	var req UnlockRequest
+	// An unlock needs an explicit request: an empty or null body is none.
+	var req *UnlockRequest
 	if !readJSON(w, r, &req) {
+		return
+	}
+	if req == nil {
+		writeError(w, http.StatusBadRequest, errors.New(`an unlock needs a request: {} for the stale locks, {"locks": [ID]} for named ones`))
 		return
 	}
 	if req.By == "" {
 		req.By = "api"
 	}
-	res, err := s.local.Unlock(r.Context(), r.PathValue("name"), req)
+	res, err := s.local.Unlock(r.Context(), r.PathValue("name"), *req)
 	if err != nil {
 		writeError(w, statusFor(err), err)
 		return
@@ -203,9 +231,9 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 func statusFor(err error) int {
 	var refused *check.RefusedError
 	switch {
-	case errors.As(err, new(badRequest)):
+	case errors.As(err, new(badRequest)), errors.Is(err, check.ErrAmbiguousLock):
 		return http.StatusBadRequest
-	case errors.Is(err, check.ErrUnknownRepo):
+	case errors.Is(err, check.ErrUnknownRepo), errors.Is(err, check.ErrNoSuchLock):
 		return http.StatusNotFound
 	case errors.As(err, &refused):
 		return http.StatusConflict

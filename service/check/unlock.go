@@ -162,6 +162,12 @@ func selectTargets(repo string, locks []LockStatus, opts UnlockOptions) (map[str
 	return targets, nil
 }
 
+// Errors of a lock ID asked for: none or several locks have it.
+var (
+	ErrNoSuchLock    = errors.New("no lock with ID")
+	ErrAmbiguousLock = errors.New("ambiguous lock ID")
+)
+
 func findLock(repo string, locks []LockStatus, prefix string) (LockStatus, error) {
 	prefix = strings.ToLower(prefix)
 	var found []LockStatus
@@ -174,9 +180,9 @@ func findLock(repo string, locks []LockStatus, prefix string) (LockStatus, error
 	case prefix == "":
 		return LockStatus{}, fmt.Errorf("%s: empty lock ID", repo)
 	case len(found) == 0:
-		return LockStatus{}, fmt.Errorf("%s: no lock with ID %s (it may have been refreshed or removed; run `lockwatch check %s`)", repo, prefix, repo)
+		return LockStatus{}, fmt.Errorf("%s: %w %s (it may have been refreshed or removed; run `lockwatch check %s`)", repo, ErrNoSuchLock, prefix, repo)
 	case len(found) > 1:
-		return LockStatus{}, fmt.Errorf("%s: lock ID %s is ambiguous (%d locks start with it); give more digits", repo, prefix, len(found))
+		return LockStatus{}, fmt.Errorf("%s: %w %s (%d locks start with it); give more digits", repo, ErrAmbiguousLock, prefix, len(found))
 	}
 	return found[0], nil
 }
