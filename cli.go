@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/spf13/cobra"
@@ -30,6 +33,17 @@ func loadConfig(cmd *cobra.Command) (*config.Config, error) {
 		return nil, fmt.Errorf("no config file at %s; run `lockwatch demo` to try lockwatch on a demo repository, or write one (see README.md)", path)
 	}
 	return cfg, err
+}
+
+// shown escapes control characters in a string that came from outside (a
+// lock's host name, a server's error message), so that it cannot fake
+// rows or send escape sequences to the terminal.
+func shown(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 func printJSON(w io.Writer, v any) error {

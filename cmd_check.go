@@ -120,12 +120,12 @@ func printStatus(w io.Writer, st check.Status) {
 		fmt.Fprintln(tw, "no repositories configured")
 	}
 	for _, r := range st.Repos {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Name, r.State, repoSummary(r))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", shown(r.Name), r.State, shown(repoSummary(r)))
 		for _, l := range r.Locks {
 			printLock(tw, "  ", l)
 		}
 		if r.ReaderNote != "" {
-			fmt.Fprintf(tw, "  note: %s\n", r.ReaderNote)
+			fmt.Fprintf(tw, "  note: %s\n", shown(r.ReaderNote))
 		}
 	}
 	tw.Flush()
@@ -157,14 +157,14 @@ func repoSummary(r check.RepoStatus) string {
 // printLock writes one lock as a tab-separated row.
 func printLock(w io.Writer, indent string, l check.LockStatus) {
 	if l.Verdict == lock.Invalid {
-		fmt.Fprintf(w, "%s%s\t\t\t\t\t\t%s\t%s\n", indent, l.ShortID(), l.Verdict, l.Reason)
+		fmt.Fprintf(w, "%s%s\t\t\t\t\t\t%s\t%s\n", indent, shown(l.ShortID()), l.Verdict, shown(l.Reason))
 		return
 	}
 	user := l.Username
 	if user == "" {
 		user = "-"
 	}
-	fmt.Fprintf(w, "%s%s\t%s\t%s\t%s\tPID %d\t%s\t%s\t%s\n", indent, l.ShortID(), l.Kind(), l.Hostname, user, l.PID, lock.Age(l.Age()), l.Verdict, l.Reason)
+	fmt.Fprintf(w, "%s%s\t%s\t%s\t%s\tPID %d\t%s\t%s\t%s\n", indent, shown(l.ShortID()), l.Kind(), shown(l.Hostname), shown(user), l.PID, lock.Age(l.Age()), l.Verdict, shown(l.Reason))
 }
 
 func plural(n int, word string) string {

@@ -32,3 +32,18 @@ func TestRepoSummaryCountsWhatNeedsAttention(t *testing.T) {
 		}
 	}
 }
+
+// A hostile repository's lock can carry any bytes in its host name, user
+// and reason: printed, they are escaped, never sent to the terminal.
+func TestPrintStatusEscapesWhatCameFromOutside(t *testing.T) {
+	var out strings.Builder
+	printStatus(&out, check.Status{Repos: []check.RepoStatus{{Name: "nas", State: check.StateStale, Locks: []check.LockStatus{
+		{ID: strings.Repeat("a", 64), Hostname: "evil\x1b[2J", Username: "root\nnas\tok\tno locks", PID: 1, Verdict: lock.Orphaned, Reason: "gone\a"},
+	}}}})
+	if strings.ContainsAny(out.String(), "\x1b\a") || strings.Count(out.String(), "\n") != 2 {
+		t.Errorf("control characters reached the output:\n%q", out.String())
+	}
+	if !strings.Contains(out.String(), `evil\x1b[2J`) || !strings.Contains(out.String(), `root\nnas\tok\tno locks`) {
+		t.Errorf("the escaped values are not shown:\n%s", out.String())
+	}
+}

@@ -41,7 +41,7 @@ func newRepoCommand() *cobra.Command {
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintf(tw, "NAME\tLOCATION\tAUTO-UNLOCK\tEVERY\n")
 			for _, r := range repos {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Location, r.AutoUnlock, r.CheckInterval)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", shown(r.Name), shown(r.Location), r.AutoUnlock, r.CheckInterval)
 			}
 			return tw.Flush()
 		},

@@ -827,7 +827,7 @@ func TestExampleParses(t *testing.T) {
 	for _, args := range [][2]string{
 		{"/srv/restic", "/home/u/.config/restic/pw"},
 		{`C:\Users\me\restic`, `C:\Users\me\pw.txt`},
-		{`/tmp/it's "odd"`, "/tmp/tab\there"},
+		{`/tmp/it's "odd"`, "/tmp/ünï cöde"},
 		{"", ""},
 	} {
 		text := Example(args[0], args[1])
@@ -970,6 +970,30 @@ func TestAutoUnlockVerdicts(t *testing.T) {
 		}
 		if strings.Join(got, " ") != want {
 			t.Errorf("%q removes %v, want %q", level, got, want)
+		}
+	}
+}
+
+// A value with a control character would print as fake rows or terminal
+// escapes wherever lockwatch shows it: refused, naming file, line and key.
+func TestControlCharactersAreRefused(t *testing.T) {
+	for _, c := range []struct{ value, key string }{
+		{`/srv/a\nnas  ok  no locks`, "repository"},
+		{`/srv/\u001b[31mred`, "repository"},
+		{`/srv/bell\u0007`, "password_file"},
+		{`/srv/tab\there`, "password_file"},
+	} {
+		repository, pwFile := `"/srv/restic"`, `"/etc/pw"`
+		if c.key == "repository" {
+			repository = `"` + c.value + `"`
+		} else {
+			pwFile = `"` + c.value + `"`
+		}
+		text := "[[repo]]\nname = \"nas\"\nrepository = " + repository + "\npassword_file = " + pwFile + "\n"
+		_, err := Parse("c.toml", []byte(text))
+		line := map[string]string{"repository": "c.toml:3", "password_file": "c.toml:4"}[c.key]
+		if err == nil || !strings.Contains(err.Error(), line) || !strings.Contains(err.Error(), c.key+" must not contain control characters") {
+			t.Errorf("%s = %s: %v", c.key, c.value, err)
 		}
 	}
 }

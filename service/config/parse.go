@@ -312,12 +312,16 @@ func (p *parser) str(line int, label, key string, v any) (string, bool) {
 		p.add(line, "%s%s must be a string, not %s", label, key, typeName(v))
 		return "", false
 	}
-	if strings.IndexByte(s, 0) >= 0 {
-		p.add(line, "%s%s must not contain a NUL character", label, key)
+	if hasControl(s) {
+		p.add(line, "%s%s must not contain control characters (a newline, tab, escape…)", label, key)
 		return "", false
 	}
 	return s, true
 }
+
+// hasControl reports a control character: in a value it can only be a
+// mistake, or fake rows and terminal escapes in what lockwatch prints.
+func hasControl(s string) bool { return strings.IndexFunc(s, unicode.IsControl) >= 0 }
 
 func (p *parser) duration(line int, label, key string, v any) (Duration, bool) {
 	s, ok := v.(string)
@@ -457,7 +461,7 @@ func (p *parser) repo(i int, m map[string]any) (r Repo, ok bool) {
 			list, ok := v.([]any)
 			var strs []string
 			for _, e := range list {
-				if str, isStr := e.(string); isStr && str != "" {
+				if str, isStr := e.(string); isStr && str != "" && !hasControl(str) {
 					strs = append(strs, str)
 				} else {
 					ok = false
@@ -570,7 +574,7 @@ func (p *parser) env(line int, label string, v any, envPath []string) map[string
 			l = kl
 		}
 		switch {
-		case k == "" || strings.ContainsAny(k, "=\x00") || strings.IndexFunc(k, unicode.IsSpace) >= 0:
+		case k == "" || strings.ContainsAny(k, "=\x00") || strings.IndexFunc(k, unicode.IsSpace) >= 0 || hasControl(k):
 			p.add(l, "%senv: invalid variable name %q", label, k)
 			continue
 		case reservedEnv[k] != "":
@@ -582,6 +586,7 @@ func (p *parser) env(line int, label string, v any, envPath []string) map[string
 			p.add(l, "%senv.%s must be a string, not %s", label, k, typeName(val))
 			continue
 		}
+		// Env values are never shown, and may hold a key with newlines.
 		if strings.IndexByte(s, 0) >= 0 {
 			p.add(l, "%senv.%s must not contain a NUL character", label, k)
 			continue
