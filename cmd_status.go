@@ -50,6 +50,9 @@ EXIT STATUS
 				if st.Source == "service" {
 					fmt.Fprintf(w, "service PID %d, running since %s\n", st.PID, st.StartedAt.Local().Format("2006-01-02 15:04"))
 				}
+				if st.Notice != "" {
+					fmt.Fprintf(w, "note: %s\n", shown(st.Notice))
+				}
 				printStatus(w, st)
 				for _, r := range st.Repos {
 					if !r.NextCheckAt.IsZero() {

@@ -105,6 +105,9 @@ type Status struct {
 	ConfigPath string    `json:"config,omitempty"`    // the config file the service runs with
 	PID        int       `json:"pid,omitempty"`       // the service's
 	StartedAt  time.Time `json:"started_at,omitzero"` // the service's
+	// Notice is news about the service itself, e.g. that its state store
+	// was unreadable and started anew.
+	Notice string `json:"notice,omitempty"`
 }
 
 // Worst is the state that needs attention most.

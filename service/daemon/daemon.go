@@ -107,6 +107,9 @@ func New(opts Options) (*Daemon, error) {
 	if d.states, err = d.store.RepoStates(); err != nil {
 		return nil, err
 	}
+	if reset := d.store.Reset(); reset != "" {
+		d.log.Warn("state store reset", "why", reset)
+	}
 	d.setConfig(cfg, stampOf(opts.ConfigPath))
 	return d, nil
 }
@@ -468,7 +471,8 @@ func stampOf(path string) fileStamp {
 func (d *Daemon) Status() check.Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := check.Status{Source: "service", ConfigPath: d.opts.ConfigPath, PID: os.Getpid(), StartedAt: d.started, Repos: []check.RepoStatus{}}
+	st := check.Status{Source: "service", ConfigPath: d.opts.ConfigPath, PID: os.Getpid(), StartedAt: d.started, Repos: []check.RepoStatus{},
+		Notice: d.store.Reset()}
 	for i := range d.cfg.Repos {
 		rs := d.repos[d.cfg.Repos[i].Name].status
 		if rs.CheckedAt.After(st.CheckedAt) {

@@ -49,6 +49,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -155,6 +156,7 @@ type Store struct {
 	mu      *sync.RWMutex // shared by all Store values on this path in this process
 	timeout time.Duration
 	skipped atomic.Uint64
+	reset   string // see Reset
 }
 
 // pathLocks serialises Store values of one process on the same file, so that
@@ -177,7 +179,31 @@ func Open(path string) (*Store, error) {
 	}
 	mu, _ := pathLocks.LoadOrStore(abs, new(sync.RWMutex))
 	s := &Store{path: path, mu: mu.(*sync.RWMutex), timeout: lockTimeout}
-	err = s.update(func(tx *bbolt.Tx) error {
+	err = s.init()
+	if err != nil && !errors.Is(err, ErrBusy) && !errors.Is(err, fs.ErrPermission) {
+		// History is worth less than monitoring: a file bbolt cannot open
+		// (truncated, overwritten) is moved aside, and the store starts anew.
+		first := err
+		aside := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+		if rerr := os.Rename(path, aside); rerr != nil {
+			return nil, errors.Join(err, fmt.Errorf("moving it aside: %w", rerr))
+		}
+		if err = s.init(); err == nil {
+			s.reset = fmt.Sprintf("%v; it was moved to %s and the history starts anew", first, aside)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// init checks that the file opens as a bbolt database with our buckets.
+func (s *Store) init() error {
+	if err := checkLength(s.path); err != nil {
+		return s.errorf("%w", err)
+	}
+	return s.update(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta.Get(keyVersion) == nil {
 			v, _ := json.Marshal(formatVersion)
@@ -185,10 +211,15 @@ func Open(path string) (*Store, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
+}
+
+// Reset says, when Open found the file unreadable and started anew, what
+// happened and where the old file went; "" otherwise.
+func (s *Store) Reset() string {
+	if s == nil {
+		return ""
 	}
-	return s, nil
+	return s.reset
 }
 
 // Path returns the database file's path as given to Open.
@@ -584,4 +615,47 @@ func (s *Store) ForgetRepo(repo string) error {
 		}
 		return nil
 	})
+}
+
+// checkLength refuses a database file shorter than its own meta pages say
+// it is: bbolt maps the file into memory and would crash the whole process
+// (SIGBUS) reading past its end, where a truncated copy ends. bbolt has no
+// such check of its own, so it is written here: each of the two meta
+// pages (at 0 and at one page size) holds, after the 16-byte page header,
+// magic, version, page size, flags, root bucket (16 bytes), freelist page
+// and the high-water page ID.
+func checkLength(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return err // bbolt makes a new database of an empty file
+	}
+	const magic = 0xED0CDAED
+	var need int64
+	pageSize := int64(os.Getpagesize()) // where the second meta page is, unless the first says
+	for i := range 2 {
+		var meta [64]byte
+		if _, err := f.ReadAt(meta[:], int64(i)*pageSize); err != nil {
+			return fmt.Errorf("not a database: too short (%d bytes)", fi.Size())
+		}
+		if binary.LittleEndian.Uint32(meta[16:20]) != magic {
+			continue // bbolt itself refuses a bad meta page (no crash)
+		}
+		ps := int64(binary.LittleEndian.Uint32(meta[24:28]))
+		if i == 0 && ps > 0 {
+			pageSize = ps
+		}
+		need = max(need, int64(binary.LittleEndian.Uint64(meta[56:64]))*ps)
+	}
+	if need > fi.Size() {
+		return fmt.Errorf("truncated: %d bytes, its pages need %d", fi.Size(), need)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,13 +68,14 @@ func TestOpenCreatesDirAndFile(t *testing.T) {
 	if _, err := Open(""); err == nil {
 		t.Error("Open(\"\") succeeded")
 	}
-	// A file that is no database: the error names it.
+	// A file that is no database is moved aside (see
+	// TestCorruptFileIsMovedAside); the note names it and what was wrong.
 	bad := filepath.Join(t.TempDir(), "bad.db")
 	if err := os.WriteFile(bad, []byte(strings.Repeat("not a bbolt file\n", 1000)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(bad); err == nil || !strings.Contains(err.Error(), "state store "+bad+": ") {
-		t.Errorf("Open(garbage) error = %v, want one naming the file", err)
+	if s, err := Open(bad); err != nil || !strings.Contains(s.Reset(), "state store "+bad+": ") {
+		t.Errorf("Open(garbage) = %v; reset note %q, want one naming the file", err, s.Reset())
 	}
 }
 
@@ -807,6 +809,66 @@ func BenchmarkHistory(b *testing.B) {
 				if _, err := s.History(q); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// A state file bbolt cannot open stops no monitoring: it is moved aside,
+// the store starts empty and says so once.
+func TestCorruptFileIsMovedAside(t *testing.T) {
+	random := make([]byte, 4096)
+	for i := range random {
+		random[i] = byte(i*7919 + i/13)
+	}
+	for name, content := range map[string][]byte{
+		"random":    random,
+		"truncated": nil, // filled below from a real database
+		"zero":      {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "state.db")
+			if name == "truncated" {
+				good, err := Open(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := good.SetRepoState("nas", RepoState{State: "ok"}); err != nil {
+					t.Fatal(err)
+				}
+				data, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				content = data[:len(data)/3]
+			}
+			if err := os.WriteFile(path, content, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(path)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			if _, err := s.SetRepoState("nas", RepoState{State: "stale"}); err != nil {
+				t.Fatalf("the store does not work after Open: %v", err)
+			}
+			aside, _ := filepath.Glob(path + ".corrupt-*")
+			if name == "zero" {
+				// bbolt makes a new database of an empty file: nothing lost.
+				if len(aside) != 0 || s.Reset() != "" {
+					t.Errorf("an empty file was moved aside: %v, %q", aside, s.Reset())
+				}
+				return
+			}
+			if len(aside) != 1 || !strings.Contains(s.Reset(), aside[0]) || !strings.Contains(s.Reset(), "history starts anew") {
+				t.Fatalf("moved aside: %v; reset note %q", aside, s.Reset())
+			}
+			if kept, err := os.ReadFile(aside[0]); err != nil || !bytes.Equal(kept, content) {
+				t.Errorf("the bad file was not kept as it was: %v", err)
+			}
+			if again, err := Open(path); err != nil || again.Reset() != "" {
+				t.Errorf("a second Open: %v, %q", err, again.Reset())
 			}
 		})
 	}
