@@ -98,6 +98,7 @@ vet:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzClassify -fuzztime 10s ./service/restic/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeLock -fuzztime 10s ./service/native/
+	$(GO) test -run '^$$' -fuzz FuzzConfig -fuzztime 10s ./service/config/
 
 # Install what the build and the tests need: as root via apt-get, otherwise
 # print the exact command and stop. Then every Go module of the build, for
