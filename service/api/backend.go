@@ -9,8 +9,10 @@ import (
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
-// Backend is what the tray needs from a service: the one running in its
-// own process (Local) or the one answering on the socket (*Client).
+// Backend is the one seam the tray, the windows and the CLI go through: the
+// service answering on the socket (*Client), or the same daemon running in
+// this process (Local). Either way check, judge, auto-unlock, record and
+// publish happen in the daemon.
 type Backend interface {
 	Status(ctx context.Context) (check.Status, error)
 	Check(ctx context.Context, repo string) (check.RepoStatus, error)
