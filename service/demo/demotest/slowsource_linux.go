@@ -31,9 +31,12 @@ type SlowSource struct {
 func (s *SlowSource) Reading() <-chan struct{} { return s.reading }
 
 const (
-	slowFileSize = 1 << 30               // what stat says: more than the test will ever read
-	slowChunk    = 4 << 10               // bytes per read
-	slowPause    = 20 * time.Millisecond // before each read
+	slowFileSize = 1 << 30 // what stat says: more than the test will ever read
+	// 64 KiB per 20 ms (3 MB/s): restic stops a backup at a chunk
+	// boundary, and a chunk is up to 8 MiB, so the trickle must let one
+	// end within a few seconds; 1 GiB still lasts minutes.
+	slowChunk = 64 << 10              // bytes per read
+	slowPause = 20 * time.Millisecond // before each read
 )
 
 // NewSlowSource mounts a slow source in a temp dir until the test ends.
@@ -55,7 +58,12 @@ func NewSlowSource(t testing.TB) *SlowSource {
 	}
 	t.Cleanup(func() {
 		if err := server.Unmount(); err != nil {
-			t.Errorf("unmount the slow source: %v", err)
+			// A reader that outlived the test (a restic it failed to
+			// stop) keeps the mount busy: detach it, so that the temp
+			// dir's cleanup and later tests are not stuck with it.
+			if derr := syscall.Unmount(s.Dir, syscall.MNT_DETACH); derr != nil {
+				t.Errorf("unmount the slow source: %v; detach: %v", err, derr)
+			}
 		}
 	})
 	return s
