@@ -55,6 +55,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -180,7 +181,9 @@ func Open(path string) (*Store, error) {
 	mu, _ := pathLocks.LoadOrStore(abs, new(sync.RWMutex))
 	s := &Store{path: path, mu: mu.(*sync.RWMutex), timeout: lockTimeout}
 	err = s.init()
-	if err != nil && !errors.Is(err, ErrBusy) && !errors.Is(err, fs.ErrPermission) {
+	// A full or read-only disk is no damage to the file: leave it be.
+	if err != nil && !errors.Is(err, ErrBusy) && !errors.Is(err, fs.ErrPermission) &&
+		!errors.Is(err, syscall.ENOSPC) && !errors.Is(err, syscall.EROFS) {
 		// History is worth less than monitoring: a file bbolt cannot open
 		// (truncated, overwritten) is moved aside, and the store starts anew.
 		first := err
