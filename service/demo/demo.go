@@ -165,13 +165,22 @@ func (r *Repo) Hold(ctx context.Context, opt Options) (*Holder, error) {
 	h := &Holder{PID: cmd.Process.Pid, cmd: cmd, stdin: stdin, exited: exited, stderr: &stderr, backup: !opt.Exclusive}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if id := newLock(r, before); id != "" {
-			h.LockID = id
-			// restic looks at the other locks once more 200 ms after writing
-			// its own (to catch a race) and gives up if one is unreadable:
-			// let that pass before the caller adds anything.
-			time.Sleep(500 * time.Millisecond)
-			return h, nil
+		if h.LockID == "" {
+			h.LockID = newLock(r, before)
+		}
+		// restic looks at the other locks once more 200 ms after writing
+		// its own (to catch a race) and gives up if one is unreadable: it
+		// is past that once it waits for its input. Where the OS cannot
+		// say so, a pause stands in.
+		if h.LockID != "" {
+			reading, known := readingStdin(h.PID)
+			if reading {
+				return h, nil
+			}
+			if !known {
+				time.Sleep(500 * time.Millisecond)
+				return h, nil
+			}
 		}
 		select {
 		case err := <-exited:
