@@ -24,7 +24,9 @@ import (
 // we would chmod and put our socket in, and a directory owned by another user
 // lets its owner swap our socket for theirs. Both are refused. The checks
 // and the chmod act on one opened file (O_NOFOLLOW), so the name cannot be
-// swapped between them.
+// swapped between them. Whoever can write in the parent can still rename our
+// directory away after these checks and put their own in its place; the
+// peer checks make that a denial of service at worst.
 func prepareDir(dir string) error {
 	// The parents: the state dir's (~/.local/state) may not exist yet.
 	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
