@@ -28,9 +28,13 @@ var ErrInUse = errors.New("another process is listening")
 // (platform/flock) first.
 func Listen(path string) (net.Listener, error) { return listen(path) }
 
-// Dial connects to the socket at path.
+// Dial connects to the socket at path. It refuses (and closes) a
+// connection whose server runs as another user, root included, before
+// anything is sent: a socket in a place others could redirect must not get
+// our requests.
 func Dial(ctx context.Context, path string) (net.Conn, error) { return dial(ctx, path) }
 
 // HTTPClient returns a client that sends every request, whatever its host
-// (use e.g. http://lockwatch/v1/status), to the socket at path.
+// (use e.g. http://lockwatch/v1/status), to the socket at path. It
+// connects with Dial, so it never talks to a server of another user.
 func HTTPClient(path string) *http.Client { return httpClient(path) }

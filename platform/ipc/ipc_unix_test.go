@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +35,8 @@ func TestModes(t *testing.T) {
 const (
 	nobody          = 65534
 	helperClientEnv = "LOCKWATCH_IPC_CLIENT"
+	// helperRawClientEnv makes TestHelperClient a plain socket client.
+	helperRawClientEnv = "LOCKWATCH_IPC_RAW_CLIENT"
 )
 
 func TestDirectoryOfAnotherUserRefused(t *testing.T) {
@@ -56,11 +59,19 @@ func TestDirectoryOfAnotherUserRefused(t *testing.T) {
 }
 
 // TestHelperClient is the client process of TestPeerOfAnotherUserRefused: it
-// GETs over the socket and prints "status N" or "error: ...".
+// GETs over the socket and prints "status N" or "error: ...". With
+// helperRawClientEnv set it is a stranger's client instead: a plain socket
+// that sends a request whoever serves it (ipc's client would refuse a server
+// of another user itself, before the listener could refuse it) and prints
+// "closed unanswered" or what it got.
 func TestHelperClient(t *testing.T) {
 	path := os.Getenv(helperClientEnv)
 	if path == "" {
 		t.Skip("helper process for TestPeerOfAnotherUserRefused")
+	}
+	if os.Getenv(helperRawClientEnv) != "" {
+		fmt.Println(rawRequest(path))
+		os.Exit(0)
 	}
 	if code, _, err := get(path); err != nil {
 		fmt.Println("error:", err)
@@ -68,6 +79,23 @@ func TestHelperClient(t *testing.T) {
 		fmt.Println("status", code)
 	}
 	os.Exit(0)
+}
+
+// rawRequest sends a GET over a plain connection to path and says whether
+// the server hung up without an answer.
+func rawRequest(path string) string {
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprint(c, "GET /v1/status HTTP/1.1\r\nHost: lockwatch\r\n\r\n") // may fail once the listener hung up
+	answer, err := io.ReadAll(c)
+	if len(answer) == 0 && !os.IsTimeout(err) {
+		return "closed unanswered"
+	}
+	return fmt.Sprintf("answered %q (%v)", answer, err)
 }
 
 // The peer check is the second line of defence: the test opens the directory
@@ -99,24 +127,35 @@ func TestPeerOfAnotherUserRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	out := runClient(t, exe, path, &syscall.Credential{Uid: nobody, Gid: nobody})
+	asNobody := &syscall.Credential{Uid: nobody, Gid: nobody}
+	out := runClient(t, exe, path, asNobody, true)
 	t.Logf("client as nobody: %s", out)
-	if !strings.HasPrefix(out, "error:") {
-		t.Errorf("client as nobody got %q, want no HTTP answer", out)
+	if out != "closed unanswered" {
+		t.Errorf("client as nobody got %q, want the connection closed unanswered", out)
 	}
+	// Counted before the close the client waited for.
 	if n := ln.Refused(); n != 1 {
 		t.Errorf("Refused() = %d, want 1 (client said %q)", n, out)
 	}
 
-	if out := runClient(t, exe, path, nil); out != "status 200" {
+	if out := runClient(t, exe, path, nil, false); out != "status 200" {
 		t.Errorf("client as ourselves got %q, want status 200", out)
 	}
 	if n := ln.Refused(); n != 1 {
 		t.Errorf("Refused() after our own client = %d, want 1", n)
 	}
+
+	// And lockwatch's own client run by nobody refuses our (root's) server
+	// before sending anything (no count check: it hangs up without waiting
+	// for the listener to).
+	want := fmt.Sprintf("the lockwatch socket at %s is served by uid 0, not by you (uid %d)", path, nobody)
+	if out := runClient(t, exe, path, asNobody, false); !strings.Contains(out, want) {
+		t.Errorf("lockwatch's client as nobody got %q, want %q", out, want)
+	}
 }
 
-func runClient(t *testing.T, exe, path string, cred *syscall.Credential) string {
+// runClient runs TestHelperClient with cred, raw or as lockwatch's client.
+func runClient(t *testing.T, exe, path string, cred *syscall.Credential, raw bool) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -124,6 +163,9 @@ func runClient(t *testing.T, exe, path string, cred *syscall.Credential) string 
 	cmd.Dir = filepath.Dir(exe)
 	// GORACE: under -race a process otherwise lingers 1s at exit.
 	cmd.Env = append(os.Environ(), helperClientEnv+"="+path, "GORACE=atexit_sleep_ms=0")
+	if raw {
+		cmd.Env = append(cmd.Env, helperRawClientEnv+"=1")
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()

@@ -89,9 +89,19 @@ func removeStale(path string) error {
 	}
 }
 
+// dial connects to path and checks who listens there (checkServer) before
+// the caller can send anything.
 func dial(ctx context.Context, path string) (net.Conn, error) {
 	var d net.Dialer
-	return d.DialContext(ctx, "unix", path)
+	c, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkServer(c.(*net.UnixConn), path); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("ipc: %w", err)
+	}
+	return c, nil
 }
 
 func httpClient(path string) *http.Client {
