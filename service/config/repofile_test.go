@@ -56,19 +56,15 @@ func putAndSave(t *testing.T, cfg *Config, oldName string, in RepoInput) *Config
 	if fields != nil {
 		t.Fatalf("fields: %v", fields)
 	}
-	if err := SaveRepo(next, oldName, next.Repos[slicesIndex(next, strings.TrimSpace(in.Name))].Name); err != nil {
+	if err := SaveRepo(next, oldName, strings.TrimSpace(in.Name)); err != nil {
 		t.Fatal(err)
 	}
-	return next
-}
-
-func slicesIndex(cfg *Config, name string) int {
-	for i := range cfg.Repos {
-		if cfg.Repos[i].Name == name {
-			return i
-		}
+	// What was saved loads back as exactly what was put.
+	if loaded, err := Load(next.Path); err != nil || !reflect.DeepEqual(loaded, next) {
+		data, _ := os.ReadFile(next.Path)
+		t.Fatalf("the saved file loads as %+v, %v; want %+v\n%s", loaded, err, next, data)
 	}
-	return -1
+	return next
 }
 
 // nasInput is the settings form for nas as the view shows it, unchanged.
@@ -203,7 +199,7 @@ func TestSaveRepoEscapesValues(t *testing.T) {
 			Name:            fmt.Sprintf("r%d %s", i, strings.NewReplacer("/", "", `\`, "").Replace(flat)),
 			Repository:      "/srv/" + flat,
 			PasswordCommand: "echo " + flat,
-			Env:             map[string]string{"V": value, "W": `"` + "\n[[repo]]\n"},
+			Env:             map[string]string{"V": value, "W": `"` + "\n[[repo]]\n", `K"].[[repo]]#`: "k"},
 		}
 		// Added, then edited under the same name, then renamed: each save
 		// must load back as exactly what was put.
@@ -229,7 +225,7 @@ func TestSaveRepoEscapesValues(t *testing.T) {
 			t.Errorf("value %q: loaded\n%+v\nwant\n%+v", value, loaded.Repos, next.Repos)
 		}
 		r := loaded.Repos[len(loaded.Repos)-1]
-		if len(loaded.Repos) != 3 || r.Name != in.Name || r.Repository != in.Repository || r.PasswordCommand != in.PasswordCommand || r.Env["V"] != value+`"` {
+		if len(loaded.Repos) != 3 || r.Name != in.Name || r.Repository != in.Repository || r.PasswordCommand != in.PasswordCommand || r.Env["V"] != value+`"` || len(r.Env) != 1 {
 			t.Errorf("value %q: the repo came back as %#v (%d repos), env %q", value, r, len(loaded.Repos), r.Env)
 		}
 		data, _ := os.ReadFile(cfg.Path)
