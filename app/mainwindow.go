@@ -31,6 +31,7 @@ type MainView struct {
 	history  []store.Event
 
 	banner    *widget.Label
+	notice    *widget.Label // the service's news about itself (Status.Notice)
 	repos     *widget.List
 	title     *widget.Label
 	state     *widget.Label
@@ -56,6 +57,10 @@ func NewMainView() *MainView {
 	v.banner = widget.NewLabel("")
 	v.banner.Wrapping = fyne.TextWrapWord
 	v.banner.Hide()
+	v.notice = widget.NewLabel("")
+	v.notice.Wrapping = fyne.TextWrapWord
+	v.notice.Importance = widget.WarningImportance
+	v.notice.Hide()
 	v.repos = widget.NewList(
 		func() int { return len(v.st.Repos) },
 		func() fyne.CanvasObject {
@@ -132,7 +137,7 @@ func NewMainView() *MainView {
 		container.NewVSplit(container.NewBorder(nil, v.lockInfo, nil, nil, v.locks), container.NewBorder(widget.NewLabelWithStyle("History", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, v.hist)))
 	split := container.NewHSplit(v.repos, details)
 	split.Offset = 0.28
-	v.root = container.NewBorder(v.banner, nil, nil, nil, split)
+	v.root = container.NewBorder(container.NewVBox(v.banner, v.notice), nil, nil, nil, split)
 	v.refreshButtons()
 	return v
 }
@@ -154,6 +159,14 @@ func (v *MainView) SetBanner(text string) {
 // Show displays a new status, keeping the selection.
 func (v *MainView) Show(st check.Status) {
 	v.st = st
+	// The service's news about itself (say, that its history was
+	// unreadable and starts anew) stays in view while the service runs.
+	v.notice.SetText(NoticeLine(st))
+	if v.notice.Text == "" {
+		v.notice.Hide()
+	} else {
+		v.notice.Show()
+	}
 	if v.selected == "" && len(st.Repos) > 0 {
 		v.Select(st.Repos[0].Name)
 	}

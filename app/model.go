@@ -32,7 +32,38 @@ func StateIcon(s check.State) icons.Status {
 
 // Tooltip sums up the worst news in one line, e.g.
 // "lockwatch: nas has a stale lock (3h)".
+// The service's notice, when there is one, follows on a second line.
 func Tooltip(st check.Status) string {
+	if note := NoticeLine(st); note != "" {
+		return tooltip(st) + "\n" + shorten(note, noticeShort)
+	}
+	return tooltip(st)
+}
+
+// noticeShort is how many characters of the service's notice the tray's
+// tooltip and menu show: the window shows it whole.
+const noticeShort = 100
+
+// NoticeLine is the service's news about itself (check.Status.Notice, such
+// as its history being unreadable and started anew) as the app shows it, or
+// "" when there is none. `lockwatch status` prints the same as "note:".
+func NoticeLine(st check.Status) string {
+	if st.Notice == "" {
+		return ""
+	}
+	return "Note: " + st.Notice
+}
+
+// shorten cuts s to at most n characters, the last one "…" when it cuts.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func tooltip(st check.Status) string {
 	if len(st.Repos) == 0 {
 		return "lockwatch: no repositories configured"
 	}

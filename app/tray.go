@@ -39,6 +39,11 @@ func TrayMenu(st check.Status, loginEnabled bool, note string, do Actions) []*fy
 		n.Disabled = true
 		items = append(items, n, fyne.NewMenuItemSeparator())
 	}
+	if notice := NoticeLine(st); notice != "" {
+		// The menu has room for the start of it; a click opens the window,
+		// which shows it whole.
+		items = append(items, fyne.NewMenuItem(menuLabel(shorten(notice, noticeShort)), do.Open), fyne.NewMenuItemSeparator())
+	}
 	for _, r := range st.Repos {
 		name := r.Name
 		header := fyne.NewMenuItem(menuLabel(RepoLabel(r)), func() { do.Details(name) })

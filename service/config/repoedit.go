@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/BurntSushi/toml"
 )
 
 // MaskedValue stands in for a secret the settings show but never hand out:
@@ -194,7 +197,11 @@ func (c *Config) PutRepo(oldName string, in RepoInput) (*Config, FieldErrors) {
 
 	r := Repo{Name: strings.TrimSpace(in.Name)}
 	if old != nil {
-		r.Reader = old.Reader // not in the form: keep what the file says
+		// Not in the form: keep what the file says.
+		r.Reader = old.Reader
+		r.MaxSnapshotAge, r.SnapshotHost = old.MaxSnapshotAge, old.SnapshotHost
+		r.SnapshotTags, r.SnapshotPaths = old.SnapshotTags, old.SnapshotPaths
+		r.ResticprofileStatus, r.ResticprofileProfile = old.ResticprofileStatus, old.ResticprofileProfile
 	}
 	if msg := checkName(r.Name); msg != "" {
 		fields.add("name", msg)
@@ -474,4 +481,369 @@ func editNotifications(text string, on bool) (string, bool) {
 	}
 	lines = slices.Insert(lines, start+1, added)
 	return strings.Join(lines, ""), true
+}
+
+// SaveRepo writes next to next.Path, where next is the file's config with
+// one repository changed: oldName became newName. oldName "" means newName
+// was added; newName "" means oldName was removed. Like SetAutoUnlock it
+// edits just that [[repo]] table's lines and keeps every other line of the
+// file as the user wrote it; values are quoted by the TOML encoder, and the
+// edited text is saved only if it parses back to exactly next.
+//
+// When the text cannot be edited so (the repositories written as
+// `repo = [{...}]`, a table split in a way the edit does not follow), it
+// falls back to writing the whole config anew, as Save does: the settings
+// stay, the comments go. That is the old behaviour, chosen over an error so
+// that the settings window keeps working for any valid file.
+func SaveRepo(next *Config, oldName, newName string) error {
+	data, before, err := readConfig(next.Path)
+	if err != nil {
+		return err
+	}
+	edited, ok := editRepo(data, before, next, oldName, newName)
+	_, err = saveEdited(next.Path, edited, ok, next)
+	return err
+}
+
+var (
+	// repoSubHeader starts a table inside the current [[repo]], like [repo.env].
+	repoSubHeader = regexp.MustCompile(`^\s*\[\[?\s*repo\s*\.`)
+	// simpleKeyLine is a line setting a bare key of the table it is in.
+	simpleKeyLine = regexp.MustCompile(`^(\s*)([A-Za-z0-9_-]+)\s*=`)
+	// oneLineValue is a key = value line with a value on one line that can
+	// be swapped for another, keeping the spacing and a trailing comment.
+	oneLineValue = regexp.MustCompile(`^(\s*[A-Za-z0-9_-]+\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*'|true|false|[0-9]+)(\s*(?:#.*)?)$`)
+)
+
+// repoText is a config file's text cut into lines (each with its line
+// ending), and where each [[repo]] table lies in them.
+type repoText struct {
+	lines  []string
+	eol    string // the file's line ending, for lines added
+	blocks []repoBlock
+}
+
+// repoBlock is one [[repo]] table, by line index.
+type repoBlock struct {
+	lead    int // the comment lines right above the header (header if none): they describe this table
+	header  int // the [[repo]] line
+	keysEnd int // end of the table's own keys: its first [repo.…] sub-table, or end
+	last    int // just after the table's last line that is neither blank nor a comment
+	own     int // end, less the comment lines right above the next table's header: they are the next table's
+	end     int // the next table's header, or len(lines)
+}
+
+func isBlank(line string) bool   { return strings.TrimSpace(line) == "" }
+func isComment(line string) bool { return strings.HasPrefix(strings.TrimSpace(line), "#") }
+
+// splitRepos finds the [[repo]] tables of text.
+func splitRepos(text string) *repoText {
+	lines := strings.SplitAfter(text, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	t := &repoText{lines: lines, eol: "\n"}
+	if len(lines) > 0 && strings.HasSuffix(lines[0], "\r\n") {
+		t.eol = "\r\n"
+	}
+	var cur *repoBlock
+	closeBlock := func(end int) {
+		if cur == nil {
+			return
+		}
+		cur.end = end
+		if cur.keysEnd < 0 {
+			cur.keysEnd = end
+		}
+		cur.last = cur.header + 1
+		for i := end - 1; i > cur.header; i-- {
+			if !isBlank(lines[i]) && !isComment(lines[i]) {
+				cur.last = i + 1
+				break
+			}
+		}
+		cur.own = end
+		if end < len(lines) {
+			for cur.own > cur.last && isComment(lines[cur.own-1]) {
+				cur.own--
+			}
+		}
+		t.blocks = append(t.blocks, *cur)
+		cur = nil
+	}
+	for i, line := range lines {
+		trimmed := strings.TrimRight(line, "\r\n")
+		switch {
+		case repoHeader.MatchString(trimmed):
+			closeBlock(i)
+			lead := i
+			for lead > 0 && isComment(lines[lead-1]) {
+				lead--
+			}
+			if lead == 0 { // the comments at the top of the file are about the file
+				lead = i
+			}
+			cur = &repoBlock{lead: lead, header: i, keysEnd: -1}
+		case cur != nil && repoSubHeader.MatchString(trimmed):
+			if cur.keysEnd < 0 {
+				cur.keysEnd = i
+			}
+		case tableHeader.MatchString(line):
+			closeBlock(i)
+		}
+	}
+	closeBlock(len(lines))
+	return t
+}
+
+// editRepo returns text with the change from before to next made to the
+// one [[repo]] table concerned, and whether it found an edit that means
+// exactly next.
+func editRepo(text string, before, next *Config, oldName, newName string) (string, bool) {
+	t := splitRepos(text)
+	if len(t.blocks) != len(before.Repos) {
+		return "", false // repo = [{...}], or a header the regexps miss
+	}
+	oldIndex := -1
+	for i := range before.Repos {
+		if oldName != "" && before.Repos[i].Name == oldName {
+			oldIndex = i
+		}
+	}
+	var r *Repo
+	if newName != "" {
+		var ok bool
+		if r, ok = next.Repo(newName); !ok {
+			return "", false
+		}
+	}
+	var tries []func() ([]string, bool)
+	switch {
+	case oldName == "" && r != nil:
+		tries = append(tries, func() ([]string, bool) { return t.add(r) })
+	case oldIndex < 0:
+		return "", false
+	case r == nil:
+		tries = append(tries, func() ([]string, bool) { return t.remove(oldIndex), true })
+	default:
+		tries = append(tries,
+			func() ([]string, bool) { return t.editKeys(oldIndex, &before.Repos[oldIndex], r) },
+			// Keys set some other way ([repo.env], dotted keys, values over
+			// several lines): write the table's keys anew, the rest of the
+			// file as it was.
+			func() ([]string, bool) { return t.replace(oldIndex, r) })
+	}
+	for _, try := range tries {
+		if lines, ok := try(); ok {
+			edited := strings.Join(lines, "")
+			if means(next.Path, edited, next) {
+				return edited, true
+			}
+		}
+	}
+	return "", false
+}
+
+// means reports whether text parses to exactly want.
+func means(path, text string, want *Config) bool {
+	got, err := Parse(path, []byte(text))
+	return err == nil && reflect.DeepEqual(*got, *want)
+}
+
+// repoField is one key of a [[repo]] table and its value in a Repo.
+type repoField struct {
+	key   string
+	value any
+}
+
+// repoFields lists r's keys in the order of the Repo struct.
+func repoFields(r *Repo) []repoField {
+	v := reflect.ValueOf(*r)
+	fields := make([]repoField, 0, v.NumField())
+	for i := range v.NumField() {
+		key, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("toml"), ",")
+		if key != "" && key != "-" {
+			fields = append(fields, repoField{key, v.Field(i).Interface()})
+		}
+	}
+	return fields
+}
+
+// unset reports whether a key with this value need not be written: it is
+// empty, or what Parse makes of the key's absence.
+func (f repoField) unset() bool {
+	return reflect.ValueOf(f.value).IsZero() || f.value == any(AutoUnlockOff)
+}
+
+// keyValue is the TOML line (no line ending) setting f, its key and value
+// quoted by the TOML encoder, so that no value can end its string early.
+func (f repoField) keyValue() (string, error) {
+	if env, ok := f.value.(map[string]string); ok {
+		// An inline table: one line, unlike the encoder's [env] table.
+		pairs := make([]string, 0, len(env))
+		for _, k := range slices.Sorted(maps.Keys(env)) {
+			pair, err := encodeKeyValue(k, env[k])
+			if err != nil {
+				return "", err
+			}
+			pairs = append(pairs, pair)
+		}
+		return "env = { " + strings.Join(pairs, ", ") + " }", nil
+	}
+	return encodeKeyValue(f.key, f.value)
+}
+
+func encodeKeyValue(key string, value any) (string, error) {
+	var buf strings.Builder
+	if err := toml.NewEncoder(&buf).Encode(map[string]any{key: value}); err != nil {
+		return "", err
+	}
+	line := strings.TrimSuffix(buf.String(), "\n")
+	if strings.Contains(line, "\n") {
+		return "", fmt.Errorf("%s does not fit on one line", key)
+	}
+	return line, nil
+}
+
+// keyLines are the lines of r's keys as the settings write them: the keys
+// that are set, nothing written out that Parse would assume.
+func (t *repoText) keyLines(r *Repo, indent string) ([]string, bool) {
+	var lines []string
+	for _, f := range repoFields(r) {
+		if f.unset() {
+			continue
+		}
+		kv, err := f.keyValue()
+		if err != nil {
+			return nil, false
+		}
+		lines = append(lines, indent+kv+t.eol)
+	}
+	return lines, true
+}
+
+// insert puts added before line i, giving the line above a line ending if
+// it was the file's last and had none.
+func (t *repoText) insert(lines []string, i int, added ...string) []string {
+	if i > 0 && lineEnding(lines[i-1]) == "" {
+		lines[i-1] += t.eol
+	}
+	return slices.Insert(lines, i, added...)
+}
+
+// add appends r's table after the last [[repo]] table (or at the end of
+// the file), after a blank line.
+func (t *repoText) add(r *Repo) ([]string, bool) {
+	keys, ok := t.keyLines(r, "")
+	if !ok {
+		return nil, false
+	}
+	lines := slices.Clone(t.lines)
+	at := len(lines)
+	if n := len(t.blocks); n > 0 {
+		at = t.blocks[n-1].last
+	}
+	added := append([]string{"[[repo]]" + t.eol}, keys...)
+	if at > 0 && !isBlank(lines[at-1]) {
+		added = append([]string{t.eol}, added...)
+	}
+	return t.insert(lines, at, added...), true
+}
+
+// remove drops the index'th table with the comments above it; blank lines
+// it leaves at the end of the file go too.
+func (t *repoText) remove(index int) []string {
+	b := t.blocks[index]
+	lines := slices.Delete(slices.Clone(t.lines), b.lead, b.own)
+	if b.own == len(t.lines) {
+		end := b.lead
+		for end > 0 && isBlank(lines[end-1]) {
+			end--
+		}
+		lines = lines[:end]
+	}
+	return lines
+}
+
+// replace writes the index'th table's keys anew, keeping its header line
+// and what follows its last key (blank lines, comments about the next table).
+func (t *repoText) replace(index int, r *Repo) ([]string, bool) {
+	b := t.blocks[index]
+	keys, ok := t.keyLines(r, "")
+	if !ok {
+		return nil, false
+	}
+	lines := slices.Clone(t.lines)
+	if lineEnding(lines[b.header]) == "" {
+		lines[b.header] += t.eol
+	}
+	return slices.Replace(lines, b.header+1, b.last, keys...), true
+}
+
+// editKeys changes, adds or removes just the lines of the keys whose
+// values differ between old and r, in the index'th table's own keys. A
+// changed line keeps its spacing and trailing comment where the old value
+// was on one line. It fails when a changed key is not on a line of its own.
+func (t *repoText) editKeys(index int, old, r *Repo) ([]string, bool) {
+	b := t.blocks[index]
+	lines := slices.Clone(t.lines)
+	at := map[string]int{}
+	indent, lastKey := "", b.header
+	for i := b.header + 1; i < b.keysEnd; i++ {
+		if m := simpleKeyLine.FindStringSubmatch(lines[i]); m != nil {
+			at[m[2]] = i
+			if m[2] == "name" {
+				indent = m[1]
+			}
+		}
+		if !isBlank(lines[i]) && !isComment(lines[i]) {
+			lastKey = i
+		}
+	}
+	var added []string
+	var dropped []int
+	oldFields := repoFields(old)
+	for n, f := range repoFields(r) {
+		if reflect.DeepEqual(f.value, oldFields[n].value) {
+			continue
+		}
+		i, onLine := at[f.key]
+		switch {
+		case reflect.ValueOf(f.value).IsZero():
+			if !onLine {
+				return nil, false
+			}
+			dropped = append(dropped, i)
+		case f.unset() && !onLine:
+			// Parse assumes it; the caller's check sees to it that the
+			// old value was not set some other way.
+		default:
+			kv, err := f.keyValue()
+			if err != nil {
+				return nil, false
+			}
+			if !onLine {
+				added = append(added, indent+kv+t.eol)
+				continue
+			}
+			_, value, _ := strings.Cut(kv, " = ")
+			text := strings.TrimRight(lines[i], "\r\n")
+			if m := oneLineValue.FindStringSubmatch(text); m != nil && f.key != "env" {
+				lines[i] = m[1] + value + m[3] + lineEnding(lines[i])
+			} else {
+				lines[i] = indent + kv + lineEnding(lines[i])
+				if lineEnding(lines[i]) == "" {
+					lines[i] += t.eol
+				}
+			}
+		}
+	}
+	if len(added) > 0 {
+		lines = t.insert(lines, lastKey+1, added...)
+	}
+	slices.Sort(dropped)
+	for _, i := range slices.Backward(dropped) {
+		lines = slices.Delete(lines, i, i+1)
+	}
+	return lines, true
 }

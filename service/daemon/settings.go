@@ -80,7 +80,9 @@ func (d *Daemon) PutRepo(oldName string, in config.RepoInput) (config.ConfigView
 			}
 		}
 	}
-	if err := config.Save(next); err != nil {
+	// Only this repository's table changes in the file: the user's
+	// comments and layout stay.
+	if err := config.SaveRepo(next, oldName, name); err != nil {
 		if undo != nil {
 			undo()
 		}
@@ -172,7 +174,7 @@ func (d *Daemon) DeleteRepo(name string) error {
 	if err != nil {
 		return err
 	}
-	if err := config.Save(next); err != nil {
+	if err := config.SaveRepo(next, name, ""); err != nil {
 		return err
 	}
 	if keyring {
