@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/spf13/cobra"
 )
@@ -50,4 +52,14 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// openBackend is api.Open for commands: it warns on stderr when the
+// command works on its own although a socket answered (another user's).
+func openBackend(ctx context.Context, cmd *cobra.Command, cfgPath string) (api.Backend, func(), error) {
+	b, closeFn, err := api.Open(ctx, cfgPath)
+	if l, ok := b.(api.Local); ok && l.Notice != "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), "lockwatch: warning: %s\n", l.Notice)
+	}
+	return b, closeFn, err
 }

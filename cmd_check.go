@@ -55,7 +55,7 @@ func runCheck(cmd *cobra.Command, names []string, asJSON bool) error {
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	backend, closeBackend, err := api.Open(ctx, cfg.Path)
+	backend, closeBackend, err := openBackend(ctx, cmd, cfg.Path)
 	if err != nil {
 		return err
 	}

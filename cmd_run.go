@@ -88,7 +88,7 @@ func runRun(cmd *cobra.Command, repo string, command []string, wait, grace time.
 	// Where auto_unlock covers the lock that blocks the run, the service
 	// (or the same in this process) removes it and records that.
 	// As with the history, the run goes ahead without.
-	backend, closeBackend, err := api.Open(cmd.Context(), cfg.Path)
+	backend, closeBackend, err := openBackend(cmd.Context(), cmd, cfg.Path)
 	if err != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "lockwatch: a stale lock that blocks this run cannot be removed: %v\n", err)
 		backend = nil

@@ -72,7 +72,7 @@ func runUnlock(cmd *cobra.Command, name string, opts unlockOptions) error {
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	backend, closeBackend, err := api.Open(ctx, cfg.Path)
+	backend, closeBackend, err := openBackend(ctx, cmd, cfg.Path)
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,10 @@ package ipc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"os"
 )
 
 // SocketPath is where the service listens: on Linux
@@ -17,6 +19,18 @@ func SocketPath() (string, error) { return socketPath() }
 
 // ErrInUse means another process already listens on the socket.
 var ErrInUse = errors.New("another process is listening")
+
+// ForeignServerError is what Dial gives when the socket is served by another
+// user: nothing was sent to it. Callers that fall back to working on their
+// own should say why (errors.As).
+type ForeignServerError struct {
+	Path string
+	UID  int // the server's
+}
+
+func (e *ForeignServerError) Error() string {
+	return fmt.Sprintf("the lockwatch socket at %s is served by uid %d, not by you (uid %d)", e.Path, e.UID, os.Getuid())
+}
 
 // Listen listens on path, creating its directory private to the user (0700)
 // and replacing a socket left by a crashed service. If another process

@@ -108,7 +108,7 @@ func checkServer(c *net.UnixConn, path string) error {
 		return fmt.Errorf("cannot tell who serves the lockwatch socket at %s: %w", path, err)
 	}
 	if uid != os.Getuid() {
-		return fmt.Errorf("the lockwatch socket at %s is served by uid %d, not by you (uid %d)", path, uid, os.Getuid())
+		return &ForeignServerError{Path: path, UID: uid}
 	}
 	return nil
 }

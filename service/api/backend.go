@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"strings"
 
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
@@ -33,7 +34,8 @@ var (
 // unlock or a run means the same with or without a service. closeFn waits
 // for the checks it started in the background (after an unlock, say).
 func Open(ctx context.Context, cfgPath string) (b Backend, closeFn func(), err error) {
-	if c, _ := Connect(ctx, cfgPath); c != nil {
+	c, _, foreign := connect(ctx, cfgPath)
+	if c != nil {
 		return c, func() {}, nil
 	}
 	st, _, err := daemon.OpenUserStore(true)
@@ -44,7 +46,11 @@ func Open(ctx context.Context, cfgPath string) (b Backend, closeFn func(), err e
 	if err != nil {
 		return nil, nil, err
 	}
-	return Local{Daemon: d}, d.Close, nil
+	l := Local{Daemon: d}
+	if foreign != nil {
+		l.Notice = foreign.Error() + "; not talking to it, checking in this process instead"
+	}
+	return l, d.Close, nil
 }
 
 // Local is a Backend on a daemon in this process.
@@ -54,6 +60,9 @@ type Local struct {
 	// the app starts the daemon's schedule then, so that it hears the
 	// news of the first checks.
 	OnSubscribe func()
+	// Notice, when set, joins the daemon's own notice in Status: why this
+	// command works on its own although a socket answered.
+	Notice string
 }
 
 // Where a Status came from.
@@ -65,6 +74,9 @@ const (
 func (l Local) Status(ctx context.Context) (check.Status, error) {
 	st := l.Daemon.Status()
 	st.Source = SourceInProcess
+	if l.Notice != "" {
+		st.Notice = strings.TrimPrefix(st.Notice+"; "+l.Notice, "; ")
+	}
 	return st, nil
 }
 

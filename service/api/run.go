@@ -127,21 +127,32 @@ func (s *Server) Close() {
 // runs with the config at cfgPath; nil when none answers or it watches
 // another config (commands then work in-process).
 func Connect(ctx context.Context, cfgPath string) (*Client, check.Status) {
+	c, st, _ := connect(ctx, cfgPath)
+	return c, st
+}
+
+// connect is Connect that also says why there is no client, when the
+// socket is served by another user (an *ipc.ForeignServerError): the
+// caller then works on its own, and should say so.
+func connect(ctx context.Context, cfgPath string) (*Client, check.Status, error) {
 	sock, err := ipc.SocketPath()
 	if err != nil {
-		return nil, check.Status{}
+		return nil, check.Status{}, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	conn, err := ipc.Dial(ctx, sock)
+	if foreign := (*ipc.ForeignServerError)(nil); errors.As(err, &foreign) {
+		return nil, check.Status{}, foreign
+	}
 	if err != nil {
-		return nil, check.Status{}
+		return nil, check.Status{}, nil
 	}
 	conn.Close()
 	c := &Client{HTTP: ipc.HTTPClient(sock)}
 	st, err := c.Status(ctx)
 	if err != nil || (cfgPath != "" && !config.SameFile(st.ConfigPath, cfgPath)) {
-		return nil, check.Status{}
+		return nil, check.Status{}, nil
 	}
-	return c, st
+	return c, st, nil
 }
