@@ -425,7 +425,7 @@ func (lr lockReading) note() string {
 	if len(lr.unread) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d locks listed; %d read this check, %d not yet read (they are read a few hundred per check; unlock --all removes them too)",
+	return fmt.Sprintf("%d locks listed; %d read this check, %d not yet read (later checks read them)",
 		lr.listed, lr.read, len(lr.unread))
 }
 
