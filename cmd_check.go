@@ -127,6 +127,9 @@ func printStatus(w io.Writer, st check.Status) {
 		if r.ReaderNote != "" {
 			fmt.Fprintf(tw, "  note: %s\n", shown(r.ReaderNote))
 		}
+		if r.LocksNote != "" {
+			fmt.Fprintf(tw, "  note: %s\n", shown(r.LocksNote))
+		}
 	}
 	tw.Flush()
 }
@@ -145,6 +148,8 @@ func repoSummary(r check.RepoStatus) string {
 		}
 	}
 	switch {
+	case r.UnreadLocks > 0:
+		return fmt.Sprintf("%s read, %d need attention, %d not read yet", plural(len(r.Locks), "lock"), stale, r.UnreadLocks)
 	case len(r.Locks) == 0:
 		return "no locks"
 	case stale == 0:
@@ -156,7 +161,7 @@ func repoSummary(r check.RepoStatus) string {
 
 // printLock writes one lock as a tab-separated row.
 func printLock(w io.Writer, indent string, l check.LockStatus) {
-	if l.Verdict == lock.Invalid {
+	if l.Verdict == lock.Invalid || l.Verdict == check.Unread {
 		fmt.Fprintf(w, "%s%s\t\t\t\t\t\t%s\t%s\n", indent, shown(l.ShortID()), l.Verdict, shown(l.Reason))
 		return
 	}

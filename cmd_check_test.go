@@ -47,3 +47,16 @@ func TestPrintStatusEscapesWhatCameFromOutside(t *testing.T) {
 		t.Errorf("the escaped values are not shown:\n%s", out.String())
 	}
 }
+
+// A repository with more locks than one check reads says how many are not
+// read yet, in its summary and in a note, and is not "no locks".
+func TestStatusSaysHowManyLocksAreUnread(t *testing.T) {
+	var out strings.Builder
+	printStatus(&out, check.Status{Repos: []check.RepoStatus{{Name: "nas", State: check.StateBusy, UnreadLocks: 99800,
+		LocksNote: "100000 locks listed; 200 read this check, 99800 not yet read (later checks read them)"}}})
+	for _, want := range []string{"nas  busy  0 locks read, 0 need attention, 99800 not read yet", "  note: 100000 locks listed; 200 read this check, 99800 not yet read"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in:\n%s", want, out.String())
+		}
+	}
+}

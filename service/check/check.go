@@ -5,6 +5,8 @@ package check
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -84,6 +86,11 @@ type RepoStatus struct {
 	ReaderNote string       `json:"reader_note,omitempty"`
 	CheckedAt  time.Time    `json:"checked_at"`
 	Locks      []LockStatus `json:"locks"`
+	// UnreadLocks counts the listed locks not read yet, when more were
+	// listed than one check reads; later checks read them. LocksNote says
+	// so in words.
+	UnreadLocks int    `json:"unread_locks"`
+	LocksNote   string `json:"locks_note,omitempty"`
 
 	// Failure says why the state is failed: overdue snapshots, a failed run.
 	Failure        string      `json:"failure,omitempty"`
@@ -134,7 +141,7 @@ type Checker struct {
 	Observe func(repo string, ids []string, now time.Time) (map[string]time.Time, error)
 
 	mu      sync.Mutex
-	cache   map[string]map[string]lock.Lock // repo name → lock ID → lock
+	cache   map[string]map[string]knownLock // repo name → lock ID → what was read
 	natives map[string]openNative           // repo name → native reader kept across checks
 	// fallbacks says, by repo name, why the native reader could not open it.
 	fallbacks map[string]string
@@ -149,7 +156,7 @@ type openNative struct {
 
 // NewChecker checks the repositories of cfg with the real process table and clock.
 func NewChecker(cfg *config.Config) *Checker {
-	c := &Checker{Config: cfg, Probe: process.Lookup, Now: time.Now, cache: map[string]map[string]lock.Lock{}, natives: map[string]openNative{}, fallbacks: map[string]string{}}
+	c := &Checker{Config: cfg, Probe: process.Lookup, Now: time.Now, cache: map[string]map[string]knownLock{}, natives: map[string]openNative{}, fallbacks: map[string]string{}}
 	c.Open = c.openReader
 	return c
 }
@@ -259,16 +266,17 @@ func (e *unknownRepoError) Is(target error) bool { return target == ErrUnknownRe
 
 // Check lists, reads and judges the locks of one repository.
 func (c *Checker) Check(ctx context.Context, r *config.Repo) RepoStatus {
-	st, _, _ := c.check(ctx, r)
+	st, _, _ := c.check(ctx, r, nil)
 	return st
 }
 
-// check also hands back the reader and the locks, for Unlock.
-func (c *Checker) check(ctx context.Context, r *config.Repo) (RepoStatus, reader.Reader, []lock.Lock) {
+// check also hands back the reader and what was read, for Unlock, which
+// names in first the lock IDs (or prefixes) to read before any other.
+func (c *Checker) check(ctx context.Context, r *config.Repo, first []string) (RepoStatus, reader.Reader, lockReading) {
 	st := RepoStatus{Name: r.Name, CheckedAt: c.Now(), Locks: []LockStatus{}}
-	fail := func(err error) (RepoStatus, reader.Reader, []lock.Lock) {
+	fail := func(err error) (RepoStatus, reader.Reader, lockReading) {
 		st.State, st.Error = StateError, err.Error()
-		return st, nil, nil
+		return st, nil, lockReading{}
 	}
 	d, err := c.Open(r)
 	if err != nil {
@@ -280,10 +288,12 @@ func (c *Checker) check(ctx context.Context, r *config.Repo) (RepoStatus, reader
 		st.ReaderNote = c.fallbacks[r.Name]
 		c.mu.Unlock()
 	}
-	locks, err := c.readLocks(ctx, r.Name, d)
+	lr, err := c.readLocks(ctx, r.Name, d, first)
 	if err != nil {
 		return fail(err)
 	}
+	locks := lr.locks
+	st.UnreadLocks, st.LocksNote = len(lr.unread), lr.note()
 	host, err := c.Config.HostName()
 	if err != nil {
 		return fail(err)
@@ -314,6 +324,12 @@ func (c *Checker) check(ctx context.Context, r *config.Repo) (RepoStatus, reader
 			st.State = StateBusy
 		}
 	}
+	if st.UnreadLocks > 0 && st.State == StateOK {
+		// Not "no locks": there are locks, only not judged yet. Their
+		// verdicts come with later checks; until then nothing is removed
+		// on their account.
+		st.State = StateBusy
+	}
 	if err := c.checkSnapshots(ctx, r, d, &st); err != nil {
 		return fail(err)
 	}
@@ -323,7 +339,7 @@ func (c *Checker) check(ctx context.Context, r *config.Repo) (RepoStatus, reader
 	if st.Failure != "" {
 		st.State = StateFailed
 	}
-	return st, d, locks
+	return st, d, lr
 }
 
 func (c *Checker) judge(l lock.Lock, now time.Time, host string) LockStatus {
@@ -338,39 +354,198 @@ func (c *Checker) judge(l lock.Lock, now time.Time, host string) LockStatus {
 	return ls
 }
 
-// readLocks lists the repository's locks and reads those not read before.
-// Lock files are content-addressed, so a lock read once stays true for its ID.
-func (c *Checker) readLocks(ctx context.Context, repo string, d reader.Reader) ([]lock.Lock, error) {
+// Limits on reading lock files. A repository holds a handful of locks,
+// one per running restic; tens of thousands mean something broke, or
+// someone is hostile, and reading all of them would keep one check (and
+// the CLI) busy for hours. The locks over the limit are read by later
+// checks, and the status says how many are still unread.
+const (
+	// maxReadsNative bounds the lock files the native reader reads in one
+	// check, a request each: 200 take seconds even over a slow link, and
+	// are far more locks than restics at work ever hold at once.
+	maxReadsNative = 200
+	// maxReadsRestic bounds them for the restic binary, which starts a
+	// process and derives the key (scrypt, about a second of CPU) per lock.
+	maxReadsRestic = 20
+	// readConcurrency is how many lock files are read at once: enough to
+	// hide a backend's round trips, few enough not to crowd a small NAS or,
+	// with the restic binary, the CPU and memory scrypt takes.
+	readConcurrency = 4
+	// settleTime is how long a file that is no lock may still be a lock
+	// being written. restic writes a lock file once, in one small write,
+	// and never changes it; but restic 0.14's local backend (and others)
+	// write under the final name, so a listing can show the file empty or
+	// short for a moment. So a file read as no lock is no lock for good
+	// only if it had been listed for settleTime before that read; one
+	// read sooner is read once more, settleTime after it was first
+	// listed. Readers word problems differently (the native reader says
+	// "hash mismatch" for a short file, restic "cannot be read"), so the
+	// rule goes by time, not by words. A lock wrongly taken for broken
+	// this way is gone within 5 minutes anyway: its restic refreshes it
+	// under a new ID and deletes the old file.
+	settleTime = 30 * time.Second
+)
+
+// readBudget is how many lock files one check reads with d.
+func readBudget(d reader.Reader) int {
+	if d.Name() == "native" {
+		return maxReadsNative
+	}
+	return maxReadsRestic
+}
+
+// knownLock is what is known of one listed lock file, by its ID. Lock
+// files are content-addressed, so what a whole file says stays true for
+// its ID.
+type knownLock struct {
+	firstListed time.Time
+	// lock is what the last read found; nil before the first (a pointer
+	// keeps the many unread IDs of a flooded repository small).
+	lock *lock.Lock
+	// final says it need not be read again: a lock, or no lock for good
+	// (see settleTime).
+	final bool
+}
+
+// due reports whether the file is to be read at now.
+func (k knownLock) due(now time.Time) bool {
+	return k.lock == nil || !k.final && now.Sub(k.firstListed) >= settleTime
+}
+
+// lockReading is what readLocks found.
+type lockReading struct {
+	locks  []lock.Lock // in listing order
+	listed int         // IDs listed
+	read   int         // files read by this check
+	unread []string    // IDs listed but never read: over this check's budget
+}
+
+// note says, when some locks are unread, how many, in words.
+func (lr lockReading) note() string {
+	if len(lr.unread) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d locks listed; %d read this check, %d not yet read (later checks read them)",
+		lr.listed, lr.read, len(lr.unread))
+}
+
+// readLocks lists the repository's locks and reads those not known yet,
+// at most readBudget(d) of them, readConcurrency at a time. IDs starting
+// with one of first (Unlock's named locks) are read before the others.
+func (c *Checker) readLocks(ctx context.Context, repo string, d reader.Reader, first []string) (lockReading, error) {
 	ids, err := d.ListLocks(ctx)
 	if err != nil {
-		return nil, err
+		return lockReading{}, err
 	}
+	now := c.Now()
 	c.mu.Lock()
 	known := c.cache[repo]
 	c.mu.Unlock()
-	fresh := make(map[string]lock.Lock, len(ids))
-	var locks []lock.Lock
+
+	// Remember only the IDs listed now, so that the cache stays as small
+	// as the directory.
+	fresh := make(map[string]knownLock, len(ids))
+	var toRead, later []string
 	for _, id := range ids {
-		l, ok := known[id]
+		k, ok := known[id]
 		if !ok {
-			l, err = d.ReadLock(ctx, id)
-			if errors.Is(err, reader.ErrNotFound) {
-				continue // refreshed or removed since the listing: gone
-			}
-			if err != nil {
-				return nil, err
-			}
+			k = knownLock{firstListed: now}
 		}
-		if l.Problem == "" {
-			fresh[id] = l // a read that failed may succeed next time
+		fresh[id] = k
+		switch {
+		case !k.due(now):
+		case hasAnyPrefix(id, first):
+			toRead = append(toRead, id)
+		default:
+			later = append(later, id)
 		}
-		locks = append(locks, l)
 	}
+	toRead = append(toRead, later...)
+	toRead = toRead[:min(len(toRead), readBudget(d))]
+	results, readErr := readParallel(ctx, d, toRead)
+
+	lr := lockReading{listed: len(ids)}
+	for _, id := range ids {
+		k := fresh[id]
+		if res, ok := results[id]; ok {
+			if errors.Is(res.err, reader.ErrNotFound) {
+				delete(fresh, id) // refreshed or removed since the listing: gone
+				continue
+			}
+			lr.read++
+			k.lock = &res.lock
+			k.final = res.lock.Problem == "" || now.Sub(k.firstListed) >= settleTime
+			fresh[id] = k
+		}
+		// Not read this check (over the budget, or a read failed): what
+		// an earlier one found, if any.
+		if k.lock == nil {
+			lr.unread = append(lr.unread, id)
+			continue
+		}
+		lr.locks = append(lr.locks, *k.lock)
+	}
+	// Keep what was read even when a read failed: the next check goes on
+	// from there.
 	c.mu.Lock()
 	if c.cache == nil {
-		c.cache = map[string]map[string]lock.Lock{}
+		c.cache = map[string]map[string]knownLock{}
 	}
-	c.cache[repo] = fresh // forget IDs that are gone, so the cache stays bounded
+	c.cache[repo] = fresh
 	c.mu.Unlock()
-	return locks, nil
+	if readErr != nil {
+		return lockReading{}, readErr
+	}
+	return lr, nil
+}
+
+// readResult is one ReadLock's outcome.
+type readResult struct {
+	lock lock.Lock
+	err  error
+}
+
+// readParallel reads the lock files ids, readConcurrency at a time. A
+// vanished file is an outcome (ErrNotFound), not an error; any other
+// failure stops the reading and is returned, with what was read so far.
+func readParallel(ctx context.Context, d reader.Reader, ids []string) (map[string]readResult, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu      sync.Mutex
+		results = make(map[string]readResult, len(ids))
+		wg      sync.WaitGroup
+		slots   = make(chan struct{}, readConcurrency)
+	)
+	for _, id := range ids {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			l, err := d.ReadLock(ctx, id)
+			if err != nil && !errors.Is(err, reader.ErrNotFound) {
+				cancel(err)
+				return
+			}
+			mu.Lock()
+			results[id] = readResult{l, err}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return results, context.Cause(ctx)
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if p != "" && strings.HasPrefix(s, strings.ToLower(p)) {
+			return true
+		}
+	}
+	return false
 }

@@ -26,6 +26,10 @@ type UnlockOptions struct {
 	Verdicts []lock.Verdict
 }
 
+// Unread is the verdict of a listed lock not read yet (see
+// RepoStatus.UnreadLocks): only UnlockOptions.All removes one.
+const Unread lock.Verdict = "unread"
+
 // UnlockResult lists what went and what stayed, each with its verdict.
 type UnlockResult struct {
 	Repo    string       `json:"repo"`
@@ -54,16 +58,28 @@ func (e *RefusedError) Error() string {
 // says so for that lock.
 func (c *Checker) Unlock(ctx context.Context, r *config.Repo, opts UnlockOptions) (UnlockResult, error) {
 	res := UnlockResult{Repo: r.Name, Removed: []LockStatus{}, Kept: []LockStatus{}}
-	st, d, locks := c.check(ctx, r)
+	// Named locks are read first, so that one among thousands of unread
+	// locks can be judged and removed.
+	st, d, lr := c.check(ctx, r, opts.IDs)
 	if st.State == StateError {
 		return res, errors.New(r.Name + ": " + st.Error)
 	}
-	targets, err := selectTargets(r.Name, st.Locks, opts)
+	locks, judged := lr.locks, st.Locks
+	if opts.All {
+		// Every lock means every lock listed, read or not, as with
+		// `restic unlock --remove-all`. Without All, an unread lock is
+		// never removed: nothing is known of it.
+		judged = slices.Clone(judged)
+		for _, id := range lr.unread {
+			judged = append(judged, LockStatus{ID: id, Verdict: Unread, Reason: "not read yet (too many locks to read in one check)"})
+		}
+	}
+	targets, err := selectTargets(r.Name, judged, opts)
 	if err != nil {
 		return res, err
 	}
 	if len(targets) == 0 {
-		res.Kept = st.Locks
+		res.Kept = judged
 		return res, nil
 	}
 	ids := make([]string, 0, len(targets))
@@ -107,7 +123,7 @@ func (c *Checker) Unlock(ctx context.Context, r *config.Repo, opts UnlockOptions
 	for _, id := range left {
 		remaining[id] = true
 	}
-	for _, ls := range st.Locks {
+	for _, ls := range judged {
 		switch {
 		case remaining[ls.ID]:
 			res.Kept = append(res.Kept, ls)
