@@ -49,6 +49,9 @@ func TestEachStateHasItsLabelAndIcon(t *testing.T) {
 		{check.RepoStatus{Name: "u", State: check.StateStale, Locks: []check.LockStatus{
 			{ID: strings.Repeat("2", 64), AgeSeconds: 20 * 60, Hostname: "mbp", PID: 501, Verdict: lock.Unrefreshed, Reason: "lock ID unchanged for 20m"},
 		}}, "u — unrefreshed lock (20m, PID 501 on mbp)"},
+		// A huge locks/ folder is read in turns: say what is still unread.
+		{check.RepoStatus{Name: "h", State: check.StateBusy, UnreadLocks: 99800}, "h — busy, 99800 locks not read yet"},
+		{check.RepoStatus{Name: "h", State: check.StateStale, Locks: st.Repos[0].Locks, UnreadLocks: 5}, "h — stale lock (3h, PID 69387 on mbp), 5 locks not read yet"},
 	} {
 		if got := RepoLabel(c.r); got != c.want {
 			t.Errorf("label %q, want %q", got, c.want)

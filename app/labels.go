@@ -12,8 +12,17 @@ import (
 func RepoLabel(r check.RepoStatus) string { return r.Name + " — " + StateWords(r) }
 
 // StateWords is a repository's state in words, e.g.
-// "stale lock (3h, PID 69387 on mbp)".
+// "stale lock (3h, PID 69387 on mbp)", and how many of its locks a check
+// has not read yet (a locks/ folder of thousands is read in turns).
 func StateWords(r check.RepoStatus) string {
+	words := stateWords(r)
+	if r.UnreadLocks > 0 && r.State != check.StateError {
+		words += fmt.Sprintf(", %d locks not read yet", r.UnreadLocks)
+	}
+	return words
+}
+
+func stateWords(r check.RepoStatus) string {
 	switch r.State {
 	case check.StateError:
 		return "cannot check: " + r.Error
