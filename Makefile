@@ -8,13 +8,14 @@ export LANG := C.UTF-8
 export LANGUAGE := en
 
 # Debian packages the build and the tests need: restic and rclone (a real REST
-# server) for the tests, a C compiler and X/GL headers for Fyne.
+# server) for the tests, strace (which shows that no lockwatch command signals
+# a lock's PID), a C compiler and X/GL headers for Fyne.
 # Xvfb, dbus, x11-utils and imagemagick run the tray tests on a private desktop;
 # mingw-w64 cross-builds the Windows GUI.
 # gnome-keyring (a real Secret Service for the keyring test) comes without its
 # Recommends, which would rewrite PAM's config and pull in a systemd session.
 APT_BARE_PACKAGES := gnome-keyring
-APT_PACKAGES := restic rclone openssh-server gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
+APT_PACKAGES := restic rclone openssh-server strace gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
 
 # The tests that drive restic run twice: with Debian 12's restic (0.14, from
 # apt-get) and with Debian 13's (0.18, fetched by .ci/restic-trixie.sh into

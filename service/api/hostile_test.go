@@ -76,9 +76,7 @@ func rawRequest(t *testing.T, sock, method, target, reqBody string) (code int, l
 
 // A repository name that tries to leave its place in the path, raw or
 // percent-encoded, names no repository: the answer is 404 and nothing is
-// touched. Dot segments sent unencoded never reach a handler at all:
-// net/http's ServeMux answers them with a redirect to the cleaned path,
-// and that path is then itself a 404 (or the plain URL it spells).
+// touched.
 func TestPathTraversalInRepoNames(t *testing.T) {
 	sock, cfgPath := realService(t)
 	cfgBefore, err := os.ReadFile(cfgPath)
@@ -114,28 +112,15 @@ func TestPathTraversalInRepoNames(t *testing.T) {
 		}
 	}
 
-	// Unencoded dot segments and empty segments: ServeMux redirects to the
-	// cleaned path before any handler runs; what that path answers is what
-	// a client (lockwatch's own, curl -L) ends up with.
-	for _, c := range []struct{ target, cleaned string }{
-		{"/v1/repos/../x/check", "/v1/x/check"},
-		{"/v1/repos/../../x/check", "/x/check"},
-		{"/v1/repos/nas/../../../etc/passwd", "/etc/passwd"},
-		{"/v1/repos/../repos/../status", "/v1/status"}, // a plain URL, spelt oddly
-		{"/v1/repos/./nas/check", "/v1/repos/nas/check"},
-		{"/v1/repos//nas/check", "/v1/repos/nas/check"},
+	// Unencoded dot segments and empty segments are 404s too, not
+	// ServeMux's redirects to the cleaned path (which could be another
+	// endpoint: the last but two spells /v1/status).
+	for _, target := range []string{
+		"/v1/repos/../x/check", "/v1/repos/../../x/check", "/v1/repos/nas/../../../etc/passwd",
+		"/v1/repos/../repos/../status", "/v1/repos/./nas/check", "/v1/repos//nas/check",
 	} {
-		code, location, body := rawRequest(t, sock, "POST", c.target, "{}")
-		if code/100 == 2 || code == http.StatusInternalServerError {
-			t.Errorf("POST %s: %d %.200s; a dot segment reached a handler", c.target, code, body)
-		}
-		if code/100 == 3 && location != c.cleaned {
-			t.Errorf("POST %s: %d to %q; want a redirect to %q", c.target, code, location, c.cleaned)
-		}
-	}
-	for _, target := range []string{"/v1/x/check", "/x/check", "/etc/passwd"} {
-		if code, _, body := rawRequest(t, sock, "POST", target, "{}"); code != http.StatusNotFound {
-			t.Errorf("POST %s: %d %.200s; want 404", target, code, body)
+		if code, location, body := rawRequest(t, sock, "POST", target, "{}"); code != http.StatusNotFound {
+			t.Errorf("POST %s: %d %q %.200s; want 404", target, code, location, body)
 		}
 	}
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -100,7 +101,16 @@ func Handler(d *daemon.Daemon) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A path with dot or empty segments names nothing here. ServeMux
+		// would redirect it to its cleaned form, which an API has no use
+		// for: a repository name must never walk to another endpoint.
+		if r.URL.Path != path.Clean(r.URL.Path) {
+			writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // server answers the API with a daemon, through the same Local backend
