@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -205,6 +204,9 @@ func (b *s3Backend) List(ctx context.Context, dir string) ([]FileInfo, error) {
 		if name == "" || strings.HasSuffix(name, "/") {
 			continue
 		}
+		if len(out) == maxListing {
+			return nil, fmt.Errorf("s3: %w", errListingTooLarge(dir, maxListingText))
+		}
 		out = append(out, FileInfo{Name: name, Size: obj.Size})
 	}
 	if err := ctx.Err(); err != nil {
@@ -219,9 +221,18 @@ func (b *s3Backend) Read(ctx context.Context, name string) ([]byte, error) {
 	obj, err := b.client.GetObject(ctx, b.loc.Bucket, key, minio.GetObjectOptions{})
 	if err == nil {
 		defer obj.Close()
-		var data []byte
-		// minio's GetObject sends the request on the first Read.
-		if data, err = io.ReadAll(obj); err == nil {
+		// minio's GetObject sends the request on the first Read or
+		// Stat; Stat gives the size, so an object over the bound is
+		// refused before its body is read.
+		var info minio.ObjectInfo
+		if info, err = obj.Stat(); err == nil {
+			if err := checkSize(name, info.Size); err != nil {
+				return nil, fmt.Errorf("s3: %w", err)
+			}
+			data, err := readBounded(obj, name)
+			if err != nil {
+				return nil, fmt.Errorf("s3: %w", err)
+			}
 			return data, nil
 		}
 	}
