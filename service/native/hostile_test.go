@@ -80,9 +80,12 @@ func TestHugeLockFileLocal(t *testing.T) {
 // answers are made here, while everything else is the real server's.
 type hostileREST struct {
 	intercept func(w http.ResponseWriter, req *http.Request) bool
-	// clientGone is closed when an intercepted request's client hung up.
+	// clientGone gets a value when an intercepted request's client hung up.
 	clientGone chan struct{}
-	sent       atomic.Int64 // body bytes the intercepts wrote
+	// testDone ends the intercepts when the test does, so that a failed
+	// test (a client still reading) does not hang in the server's Close.
+	testDone chan struct{}
+	sent     atomic.Int64 // body bytes the intercepts wrote
 }
 
 func startHostile(t *testing.T, d *demo.Repo, h *hostileREST) *httptest.Server {
@@ -101,6 +104,8 @@ func startHostile(t *testing.T, d *demo.Repo, h *hostileREST) *httptest.Server {
 		rp.ServeHTTP(w, req)
 	}))
 	t.Cleanup(srv.Close)
+	h.testDone = make(chan struct{})
+	t.Cleanup(func() { close(h.testDone) }) // runs before srv.Close
 	return srv
 }
 
@@ -115,6 +120,8 @@ func (h *hostileREST) trickle(w http.ResponseWriter, req *http.Request) {
 		select {
 		case <-req.Context().Done():
 			h.clientGone <- struct{}{}
+			return
+		case <-h.testDone:
 			return
 		case <-tick.C:
 			if _, err := w.Write([]byte{'x'}); err != nil {
@@ -183,15 +190,16 @@ func TestHostileRESTLock(t *testing.T) {
 		{endless, "lock file is larger than the 64 KiB a lock can be"},
 	} {
 		// The trickle would take minutes; 20 s is room for a slow machine.
-		l := within(t, 20*time.Second, "reading lock "+c.id[:8], func() lock.Lock {
+		type result struct {
+			l   lock.Lock
+			err error
+		}
+		got := within(t, 20*time.Second, "reading lock "+c.id[:8], func() result {
 			l, err := r.ReadLock(ctx, c.id)
-			if err != nil {
-				t.Errorf("lock %.8s: %v", c.id, err)
-			}
-			return l
+			return result{l, err}
 		})
-		if l.Problem != c.problem {
-			t.Errorf("lock %.8s: problem %q, want %q", c.id, l.Problem, c.problem)
+		if got.err != nil || got.l.Problem != c.problem {
+			t.Errorf("lock %.8s: problem %q, %v; want %q", c.id, got.l.Problem, got.err, c.problem)
 		}
 		within(t, 20*time.Second, "the client hanging up on lock "+c.id[:8], func() struct{} { <-h.clientGone; return struct{}{} })
 	}
@@ -250,8 +258,11 @@ func TestRESTSilentServer(t *testing.T) {
 		w.Header().Set("Content-Length", "300")
 		w.WriteHeader(http.StatusOK)
 		w.(http.Flusher).Flush()
-		<-req.Context().Done()
-		left <- time.Now()
+		select {
+		case <-req.Context().Done():
+			left <- time.Now()
+		case <-h.testDone:
+		}
 		return true
 	}
 	srv := startHostile(t, d, h)
