@@ -292,3 +292,94 @@ func TestRESTSilentServer(t *testing.T) {
 		t.Errorf("the silent request lasted %v; want about %v", lasted, timeout)
 	}
 }
+
+// TestHostileS3: over S3 too, a lock the server says is 5 GB is refused
+// at once by its size, and a server silent after the headers fails the
+// request after the timeout. The S3 server is the tests' gofakes3; the
+// proxy in front of it is a deliberate fake, as for REST.
+func TestHostileS3(t *testing.T) {
+	d := demotest.S3Repo(t)
+	orphan := demotest.OrphanS3(t, d)
+	target, err := url.Parse(strings.TrimPrefix(d.Location, "s3:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucketPath := target.Path // /lockwatch/repo
+	target.Path = "/"
+	rp := httputil.NewSingleHostReverseProxy(target)
+	var silent atomic.Bool
+	h := &hostileREST{}
+	left := make(chan time.Time, 8)
+	arrived := make(chan time.Time, 8)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method != http.MethodGet || !strings.HasSuffix(req.URL.Path, "/locks/"+orphan.LockID) {
+			rp.ServeHTTP(w, req)
+			return
+		}
+		// minio wants these of any object; without them it drains the
+		// body (at the server's pace, cut only by the request deadline).
+		w.Header().Set("Last-Modified", time.Now().UTC().Format(http.TimeFormat))
+		w.Header().Set("ETag", `"0123456789abcdef0123456789abcdef"`)
+		if !silent.Load() {
+			w.Header().Set("Content-Length", "5000000000")
+			h.trickle(w, req)
+			return
+		}
+		arrived <- time.Now()
+		w.Header().Set("Content-Length", "300")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		select {
+		case <-req.Context().Done():
+			left <- time.Now()
+		case <-h.testDone:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	h.clientGone = make(chan struct{}, 16)
+	h.testDone = make(chan struct{})
+	t.Cleanup(func() { close(h.testDone) }) // runs before srv.Close
+
+	ctx := context.Background()
+	const timeout = time.Second
+	cfg := &config.Repo{Repository: "s3:" + srv.URL + bucketPath, PasswordFile: d.PasswordFile, Env: map[string]string{}}
+	for _, kv := range d.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		cfg.Env[k] = v
+	}
+	r, err := Open(ctx, cfg, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.ListLocks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		l   lock.Lock
+		err error
+	}
+	got := within(t, 20*time.Second, "reading a 5 GB lock over S3", func() result {
+		l, err := r.ReadLock(ctx, orphan.LockID)
+		return result{l, err}
+	})
+	if want := "lock file is 4.7 GiB (5000000000 bytes), more than the 64 KiB a lock can be"; got.err != nil || got.l.Problem != want {
+		t.Errorf("5 GB lock over S3: problem %q, %v; want %q", got.l.Problem, got.err, want)
+	}
+	within(t, 20*time.Second, "the S3 client hanging up", func() struct{} { <-h.clientGone; return struct{}{} })
+
+	silent.Store(true)
+	got = within(t, 30*time.Second, "reading from a silent S3 server", func() result {
+		l, err := r.ReadLock(ctx, orphan.LockID)
+		return result{l, err}
+	})
+	if got.err == nil || !strings.Contains(got.err.Error(), "reading locks/"+orphan.LockID[:8]+" timed out: no answer from s3:http://") {
+		t.Fatalf("silent S3 server: %+v, %v", got.l, got.err)
+	}
+	// By the server's record: the first silent request ended when the
+	// deadline cut it (minio may retry within what is left of it).
+	lasted := within(t, 30*time.Second, "the silent request ending", func() time.Duration { end := <-left; return end.Sub(<-arrived) })
+	if lasted > 2*timeout {
+		t.Errorf("the silent S3 request lasted %v; want at most about %v", lasted, timeout)
+	}
+}
