@@ -178,7 +178,7 @@ func (c *Checker) openReader(r *config.Repo) (reader.Reader, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.Config.Defaults.Timeout.Duration)
 	defer cancel()
-	repo, err := native.Open(ctx, r)
+	repo, err := native.Open(ctx, r, c.Config.Defaults.Timeout.Duration)
 	c.mu.Lock()
 	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		c.fallbacks[r.Name] = "the native reader could not open it (" + err.Error() + "), so restic reads it"

@@ -120,7 +120,7 @@ func BenchmarkColdOpenNative(b *testing.B) {
 	ctx := context.Background()
 	cfg := demoConfig(benchRepo(b))
 	measure(b, func() {
-		r, err := Open(ctx, cfg)
+		r, err := Open(ctx, cfg, 0)
 		if err != nil {
 			b.Fatal(err)
 		}

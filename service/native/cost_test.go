@@ -170,7 +170,7 @@ func TestCostREST(t *testing.T) {
 	live := holdLock(t, d, demo.Options{})
 	_ = live
 
-	r, err := Open(ctx, &config.Repo{Repository: proxied(t, d, srv, ""), PasswordFile: d.PasswordFile})
+	r, err := Open(ctx, &config.Repo{Repository: proxied(t, d, srv, ""), PasswordFile: d.PasswordFile}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestRESTv1AndAuth(t *testing.T) {
 	srv := startProxy(t, d, p)
 
 	loc := proxied(t, d, srv, "alice:"+url.PathEscape(p.pass)+"@")
-	r, err := Open(ctx, &config.Repo{Repository: loc, PasswordFile: d.PasswordFile})
+	r, err := Open(ctx, &config.Repo{Repository: loc, PasswordFile: d.PasswordFile}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestRESTv1AndAuth(t *testing.T) {
 		t.Fatalf("empty lock over v1 (size unknown from the listing): %+v, %v", l, err)
 	}
 
-	bad, err := Open(ctx, &config.Repo{Repository: proxied(t, d, srv, "alice:wrong-pass@"), PasswordFile: d.PasswordFile})
+	bad, err := Open(ctx, &config.Repo{Repository: proxied(t, d, srv, "alice:wrong-pass@"), PasswordFile: d.PasswordFile}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

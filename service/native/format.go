@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/dustin/go-humanize"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/lockwatch/lockwatch/service/lock"
@@ -139,6 +140,16 @@ const (
 	problemDecrypt  = "cannot be decrypted: "
 	problemDecoding = "cannot be decompressed: "
 )
+
+// problemTooLarge is the problem of a lock file over maxSmallFile; size
+// is -1 when only "more than" is known.
+func problemTooLarge(size int64) string {
+	if size < 0 {
+		return "lock file is larger than the " + humanize.IBytes(maxSmallFile) + " a lock can be"
+	}
+	e := tooLargeError{size: size, limit: maxSmallFile}
+	return fmt.Sprintf("lock file is %s, more than the %s a lock can be", e.sizeText(), humanize.IBytes(maxSmallFile))
+}
 
 // decodeLock decrypts, decompresses and parses one lock file whose name
 // has already been checked against its content. It never fails: a file

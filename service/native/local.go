@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -54,12 +55,22 @@ func (b *localBackend) List(ctx context.Context, dir string) ([]FileInfo, error)
 	if err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(full)
+	d, err := os.Open(full)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
+	}
+	defer d.Close()
+	// One entry more than the bound tells a directory at the bound from
+	// one over it, without reading a million names.
+	entries, err := d.ReadDir(maxListing + 1)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	if len(entries) > maxListing {
+		return nil, errListingTooLarge(dir, maxListingText)
 	}
 	files := make([]FileInfo, 0, len(entries))
 	for _, e := range entries {
@@ -83,11 +94,20 @@ func (b *localBackend) Read(ctx context.Context, p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(full)
+	f, err := os.Open(full)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", p, ErrNotExist)
 	}
-	return data, err
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil {
+		if err := checkSize(p, fi.Size()); err != nil {
+			return nil, err
+		}
+	}
+	return readBounded(f, p)
 }
 
 func (b *localBackend) Remove(ctx context.Context, p string) error {

@@ -28,7 +28,7 @@ func demoConfig(d *demo.Repo) *config.Repo {
 // openDemo opens a demo repository natively, through Open as the checker will.
 func openDemo(t testing.TB, d *demo.Repo) *Repo {
 	t.Helper()
-	r, err := Open(context.Background(), demoConfig(d))
+	r, err := Open(context.Background(), demoConfig(d), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

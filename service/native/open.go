@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/lockwatch/lockwatch/service/config"
 )
@@ -23,8 +24,10 @@ import (
 // "s3:". Other backends (b2:, azure:, gs:, swift:, rclone:) give an error
 // matching errors.ErrUnsupported: the caller then uses the restic CLI.
 // Nothing is read and no password is asked for until the first check;
-// the key is then derived once for the life of the Repo.
-func Open(ctx context.Context, r *config.Repo) (*Repo, error) {
+// the key is then derived once for the life of the Repo. Each request to
+// the backend later gets requestTimeout (the configured timeout; 0 for
+// none), so that one server that stops answering cannot hang a check.
+func Open(ctx context.Context, r *config.Repo, requestTimeout time.Duration) (*Repo, error) {
 	loc, err := location(r)
 	if err != nil {
 		return nil, err
@@ -40,7 +43,7 @@ func Open(ctx context.Context, r *config.Repo) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewRepo(be, pw), nil
+	return NewRepo(withRequestTimeout(be, requestTimeout), pw), nil
 }
 
 // location is where r is, reading repository_file as restic reads it

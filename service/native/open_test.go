@@ -23,7 +23,7 @@ func TestWrongPassword(t *testing.T) {
 	if err := os.WriteFile(pwFile, []byte(wrong+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(ctx, &config.Repo{Name: "t", Repository: d.Location, PasswordFile: pwFile})
+	r, err := Open(ctx, &config.Repo{Name: "t", Repository: d.Location, PasswordFile: pwFile}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestOpenLocations(t *testing.T) {
 	d := demotest.LocalRepo(t)
 	listed := func(t *testing.T, c *config.Repo) error {
 		t.Helper()
-		r, err := Open(ctx, c)
+		r, err := Open(ctx, c, 0)
 		if err != nil {
 			return err
 		}
@@ -115,7 +115,7 @@ func TestOpenLocations(t *testing.T) {
 	})
 	for _, loc := range []string{"b2:bucket:path", "azure:container:/", "gs:bucket:/", "swift:container:/", "rclone:remote:path"} {
 		t.Run(loc, func(t *testing.T) {
-			_, err := Open(ctx, &config.Repo{Repository: loc, PasswordFile: d.PasswordFile})
+			_, err := Open(ctx, &config.Repo{Repository: loc, PasswordFile: d.PasswordFile}, 0)
 			if !errors.Is(err, errors.ErrUnsupported) {
 				t.Fatalf("got %v, want errors.ErrUnsupported", err)
 			}
@@ -156,7 +156,7 @@ func TestPasswordSources(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.repo.Repository = d.Location
-			r, err := Open(ctx, &c.repo)
+			r, err := Open(ctx, &c.repo, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -178,7 +178,7 @@ func TestPasswordSources(t *testing.T) {
 		})
 	}
 	t.Run("password_command failing", func(t *testing.T) {
-		r, err := Open(ctx, &config.Repo{Repository: d.Location, PasswordCommand: "sh -c 'echo " + pw + " >&2; exit 3'"})
+		r, err := Open(ctx, &config.Repo{Repository: d.Location, PasswordCommand: "sh -c 'echo " + pw + " >&2; exit 3'"}, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +188,7 @@ func TestPasswordSources(t *testing.T) {
 		}
 	})
 	t.Run("password_command unterminated quote", func(t *testing.T) {
-		_, err := Open(ctx, &config.Repo{Repository: d.Location, PasswordCommand: `pass show "restic`})
+		_, err := Open(ctx, &config.Repo{Repository: d.Location, PasswordCommand: `pass show "restic`}, 0)
 		if err == nil || !strings.Contains(err.Error(), "double-quoted string not terminated") {
 			t.Fatalf("got %v", err)
 		}
@@ -198,7 +198,7 @@ func TestPasswordSources(t *testing.T) {
 		if err := os.WriteFile(f, []byte("\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		r, err := Open(ctx, &config.Repo{Repository: d.Location, PasswordFile: f})
+		r, err := Open(ctx, &config.Repo{Repository: d.Location, PasswordFile: f}, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -284,15 +284,23 @@ func (r *Repo) ReadLock(ctx context.Context, id string) (lock.Lock, error) {
 		// may yet get its content.
 		return lock.Unreadable(id, problemEmpty), nil
 	}
+	if listed && size > maxSmallFile {
+		// Not read at all: no lock is that large.
+		return lock.Unreadable(id, problemTooLarge(size)), nil
+	}
 	key, version, err := r.keyAndVersion(ctx)
 	if err != nil {
 		return lock.Lock{}, err
 	}
 	data, err := r.be.Read(ctx, "locks/"+id)
-	if errors.Is(err, ErrNotExist) {
+	var tooLarge *tooLargeError
+	switch {
+	case errors.Is(err, ErrNotExist):
 		return lock.Lock{}, &goneError{id: id}
-	}
-	if err != nil {
+	case errors.As(err, &tooLarge):
+		// A listing without sizes (REST API v1) did not tell.
+		return lock.Unreadable(id, problemTooLarge(tooLarge.size)), nil
+	case err != nil:
 		return lock.Lock{}, fmt.Errorf("reading lock %s: %w", lock.Lock{ID: id}.ShortID(), err)
 	}
 	if len(data) == 0 {

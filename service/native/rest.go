@@ -16,15 +16,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"golang.org/x/net/http/httpproxy"
 )
 
 // REST API v2 (rest-server ≥ 0.9, rclone serve restic): listings carry sizes.
 const restV2 = "application/vnd.x.restic.rest.v2"
-
-// maxRESTFile bounds a file read over REST; lock, key and config files
-// are tiny, and a larger answer is a misbehaving server.
-const maxRESTFile = 64 << 20
 
 // restBackend speaks rest-server's HTTP protocol.
 type restBackend struct {
@@ -188,48 +185,57 @@ func (b *restBackend) statusError(method, p string, resp *http.Response) error {
 	return fmt.Errorf("rest: %s %s: %s%s", method, p, resp.Status, hint)
 }
 
-// drain reads what is left of a body so the connection can be reused.
-func drain(resp *http.Response) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	_ = resp.Body.Close()
-}
-
 func (b *restBackend) List(ctx context.Context, dir string) ([]FileInfo, error) {
 	p := strings.TrimSuffix(dir, "/") + "/"
 	resp, err := b.do(ctx, http.MethodGet, p, restV2)
 	if err != nil {
 		return nil, err
 	}
-	defer drain(resp)
+	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, nil // a directory nothing was written to yet
 	case resp.StatusCode != http.StatusOK:
 		return nil, b.statusError(http.MethodGet, p, resp)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRESTFile))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxListingBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("rest: listing %s: %w", p, err)
 	}
-	// A server that knows v2 says so in Content-Type; anything else
-	// answered in v1, a list of names without sizes.
-	if resp.Header.Get("Content-Type") == restV2 {
-		var files []FileInfo
-		var v2 []struct {
+	if len(body) > maxListingBytes {
+		return nil, fmt.Errorf("rest: %w", errListingTooLarge(dir, humanize.IBytes(maxListingBytes)))
+	}
+	files, err := parseRESTListing(body, resp.Header.Get("Content-Type") == restV2)
+	if err != nil {
+		return nil, fmt.Errorf("rest: listing %s: %w", p, err)
+	}
+	if len(files) > maxListing {
+		return nil, fmt.Errorf("rest: %w", errListingTooLarge(dir, maxListingText))
+	}
+	return files, nil
+}
+
+// parseRESTListing decodes a listing's JSON: in API v2 (a server that
+// knows it says so in Content-Type) a list of names and sizes, in v1 a
+// list of names alone.
+func parseRESTListing(body []byte, v2 bool) ([]FileInfo, error) {
+	if v2 {
+		var entries []struct {
 			Name string `json:"name"`
 			Size int64  `json:"size"`
 		}
-		if err := json.Unmarshal(body, &v2); err != nil {
-			return nil, fmt.Errorf("rest: listing %s: %w", p, err)
+		if err := json.Unmarshal(body, &entries); err != nil {
+			return nil, err
 		}
-		for _, f := range v2 {
-			files = append(files, FileInfo{Name: f.Name, Size: f.Size})
+		files := make([]FileInfo, len(entries))
+		for i, e := range entries {
+			files[i] = FileInfo{Name: e.Name, Size: e.Size}
 		}
 		return files, nil
 	}
 	var names []string
 	if err := json.Unmarshal(bytes.TrimSpace(body), &names); err != nil {
-		return nil, fmt.Errorf("rest: listing %s: %w", p, err)
+		return nil, err
 	}
 	files := make([]FileInfo, len(names))
 	for i, n := range names {
@@ -244,22 +250,22 @@ func (b *restBackend) Read(ctx context.Context, p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer drain(resp)
+	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, fmt.Errorf("%s: %w", p, ErrNotExist)
 	case resp.StatusCode != http.StatusOK:
 		return nil, b.statusError(http.MethodGet, p, resp)
 	}
-	if resp.ContentLength > maxRESTFile {
-		return nil, fmt.Errorf("rest: %s is %d bytes, more than lockwatch reads", p, resp.ContentLength)
+	if err := checkSize(p, resp.ContentLength); err != nil {
+		return nil, fmt.Errorf("rest: %w", err)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxRESTFile+1))
+	// On an error the body is closed unread: that drops the connection
+	// at once, where reading the rest would take as long as the server
+	// cares to trickle it.
+	data, err := readBounded(resp.Body, p)
 	if err != nil {
-		return nil, fmt.Errorf("rest: reading %s: %w", p, err)
-	}
-	if len(data) > maxRESTFile {
-		return nil, fmt.Errorf("rest: %s is more than %d bytes", p, maxRESTFile)
+		return nil, fmt.Errorf("rest: %w", err)
 	}
 	return data, nil
 }
@@ -269,7 +275,7 @@ func (b *restBackend) Remove(ctx context.Context, p string) error {
 	if err != nil {
 		return err
 	}
-	defer drain(resp)
+	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
 		return fmt.Errorf("%s: %w", p, ErrNotExist)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -205,6 +204,9 @@ func (b *s3Backend) List(ctx context.Context, dir string) ([]FileInfo, error) {
 		if name == "" || strings.HasSuffix(name, "/") {
 			continue
 		}
+		if len(out) == maxListing {
+			return nil, fmt.Errorf("s3: %w", errListingTooLarge(dir, maxListingText))
+		}
 		out = append(out, FileInfo{Name: name, Size: obj.Size})
 	}
 	if err := ctx.Err(); err != nil {
@@ -213,22 +215,28 @@ func (b *s3Backend) List(ctx context.Context, dir string) ([]FileInfo, error) {
 	return out, nil
 }
 
-// Read implements Backend.
+// Read implements Backend. It makes one GET with minio's Core, which
+// hands back the body as it comes: the size in the answer's headers is
+// checked before any of the body is read, and an oversized or cut body is
+// closed unread (minio's Object would drain it at the server's pace).
 func (b *s3Backend) Read(ctx context.Context, name string) ([]byte, error) {
 	key := b.key(name)
-	obj, err := b.client.GetObject(ctx, b.loc.Bucket, key, minio.GetObjectOptions{})
-	if err == nil {
-		defer obj.Close()
-		var data []byte
-		// minio's GetObject sends the request on the first Read.
-		if data, err = io.ReadAll(obj); err == nil {
-			return data, nil
-		}
-	}
+	body, info, _, err := minio.Core{Client: b.client}.GetObject(ctx, b.loc.Bucket, key, minio.GetObjectOptions{})
 	if isNoSuchKey(err) {
 		return nil, fmt.Errorf("s3: %s: %w", key, ErrNotExist)
 	}
-	return nil, fmt.Errorf("s3: reading %s: %w", key, err)
+	if err != nil {
+		return nil, fmt.Errorf("s3: reading %s: %w", key, err)
+	}
+	defer body.Close()
+	if err := checkSize(name, info.Size); err != nil {
+		return nil, fmt.Errorf("s3: %w", err)
+	}
+	data, err := readBounded(body, name)
+	if err != nil {
+		return nil, fmt.Errorf("s3: %w", err)
+	}
+	return data, nil
 }
 
 // Remove implements Backend. S3 answers a DELETE of a missing object with

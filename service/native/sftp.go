@@ -627,12 +627,18 @@ func (b *sftpBackend) path(name string) string { return path.Join(b.root, name) 
 func (b *sftpBackend) List(ctx context.Context, dir string) ([]FileInfo, error) {
 	p := b.path(dir)
 	return sftpRun(ctx, b, true, func(c *sftp.Client) ([]FileInfo, error) {
-		entries, err := c.ReadDir(p)
+		entries, err := c.ReadDirContext(ctx, p)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("sftp: listing %s: %w", p, err)
+		}
+		// pkg/sftp reads a directory whole; what is bounded here is what
+		// the check goes on to hold and read (the request deadline bounds
+		// the time).
+		if len(entries) > maxListing {
+			return nil, fmt.Errorf("sftp: %w", errListingTooLarge(dir, maxListingText))
 		}
 		var out []FileInfo
 		for _, e := range entries {
@@ -656,9 +662,16 @@ func (b *sftpBackend) Read(ctx context.Context, name string) ([]byte, error) {
 			return nil, fmt.Errorf("sftp: %w", err)
 		}
 		defer f.Close()
-		data, err := io.ReadAll(f)
+		st, err := f.Stat()
 		if err != nil {
-			return nil, fmt.Errorf("sftp: reading %s: %w", p, err)
+			return nil, fmt.Errorf("sftp: %w", err)
+		}
+		if err := checkSize(name, st.Size()); err != nil {
+			return nil, fmt.Errorf("sftp: %w", err)
+		}
+		data, err := readBounded(f, name)
+		if err != nil {
+			return nil, fmt.Errorf("sftp: %w", err)
 		}
 		return data, nil
 	})

@@ -345,7 +345,7 @@ func checkNativeOpen(t *testing.T, d *demo.Repo, livePID int, live string) {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}
-	r, err := Open(ctx, &config.Repo{Name: "e2e", Repository: d.Location, PasswordFile: d.PasswordFile, Env: env})
+	r, err := Open(ctx, &config.Repo{Name: "e2e", Repository: d.Location, PasswordFile: d.PasswordFile, Env: env}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

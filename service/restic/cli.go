@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
 	"github.com/lockwatch/lockwatch/service/reader"
@@ -41,7 +43,7 @@ func (c *CLI) Name() string { return "restic" }
 
 // ListLocks returns the IDs under locks/. restic never takes a lock to list (0.13+).
 func (c *CLI) ListLocks(ctx context.Context) ([]string, error) {
-	out, err := c.run(ctx, "list locks", "list", "locks", "--no-lock")
+	out, err := c.run(ctx, "list locks", maxListOutput, "list", "locks", "--no-lock")
 	if err != nil {
 		return nil, err
 	}
@@ -72,8 +74,11 @@ func (c *CLI) ReadLock(ctx context.Context, id string) (lock.Lock, error) {
 			return lock.Unreadable(id, "empty lock file (0 bytes), left by an interrupted write"), nil
 		}
 	}
-	out, err := c.run(ctx, "cat lock", "cat", "lock", id, "--no-lock")
+	out, err := c.run(ctx, "cat lock", maxLockOutput, "cat", "lock", id, "--no-lock")
 	var rerr *Error
+	if errors.Is(err, errOutputTooLarge) {
+		return lock.Unreadable(id, "restic cat lock printed more than the "+humanize.IBytes(maxLockOutput)+" a lock can be"), nil
+	}
 	if errors.As(err, &rerr) && rerr.Kind == KindFailed {
 		// The repository answered the listing, so a failure on this one
 		// file is about the file: corrupt, written with another key, or not JSON.
@@ -121,18 +126,30 @@ func removeLockFile(path string) error {
 // Callers must first make sure that rule agrees with lockwatch's verdicts
 // (see check.Checker.Unlock).
 func (c *CLI) UnlockStale(ctx context.Context) error {
-	_, err := c.run(ctx, "unlock", "unlock")
+	_, err := c.run(ctx, "unlock", maxListOutput, "unlock")
 	return err
 }
 
 // RemoveAll runs `restic unlock --remove-all`: every lock goes, live or not.
 func (c *CLI) RemoveAll(ctx context.Context) error {
-	_, err := c.run(ctx, "unlock --remove-all", "unlock", "--remove-all")
+	_, err := c.run(ctx, "unlock --remove-all", maxListOutput, "unlock", "--remove-all")
 	return err
 }
 
-// run calls restic with args; everything secret travels in the environment.
-func (c *CLI) run(ctx context.Context, op string, args ...string) ([]byte, error) {
+// Bounds on what lockwatch reads of restic's output: whoever can write
+// to the repository decides what restic prints.
+const (
+	maxLockOutput      = 64 << 10 // one lock's JSON: a few hundred bytes
+	maxSnapshotsOutput = 4 << 20  // the latest snapshot of each host and paths
+	maxListOutput      = 16 << 20 // IDs, 65 bytes a line
+)
+
+// errOutputTooLarge is restic printing more than run's bound.
+var errOutputTooLarge = errors.New("output larger than lockwatch reads")
+
+// run calls restic with args and returns its output, at most maxOut
+// bytes of it; everything secret travels in the environment.
+func (c *CLI) run(ctx context.Context, op string, maxOut int, args ...string) ([]byte, error) {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = 2 * time.Minute
@@ -149,9 +166,13 @@ func (c *CLI) run(ctx context.Context, op string, args ...string) ([]byte, error
 	// restic is killed; don't wait for it forever.
 	cmd.WaitDelay = 2 * time.Second
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
+	out := &limitedBuffer{max: maxOut, buf: &stdout, stop: true}
+	cmd.Stdout = out
 	cmd.Stderr = &limitedBuffer{max: 64 << 10, buf: &stderr}
 	err := cmd.Run()
+	if out.over {
+		return nil, fmt.Errorf("restic %s: %w (%s)", op, errOutputTooLarge, humanize.IBytes(uint64(maxOut)))
+	}
 	if err == nil {
 		return stdout.Bytes(), nil
 	}
@@ -169,19 +190,25 @@ func (c *CLI) run(ctx context.Context, op string, args ...string) ([]byte, error
 }
 
 // limitedBuffer keeps the first max bytes: enough for any error restic
-// prints, without letting a runaway process fill memory.
+// prints, without letting a runaway process fill memory. With stop, more
+// than max fails the write, which closes the pipe: restic then dies of
+// it rather than print on until its timeout.
 type limitedBuffer struct {
-	max int
-	buf *bytes.Buffer
+	max  int
+	buf  *bytes.Buffer
+	stop bool
+	over bool // more than max was written
 }
 
 func (b *limitedBuffer) Write(p []byte) (int, error) {
 	n := len(p)
-	if room := b.max - b.buf.Len(); room > 0 {
-		if len(p) > room {
-			p = p[:room]
-		}
-		b.buf.Write(p)
+	if room := b.max - b.buf.Len(); len(p) > room {
+		p = p[:max(room, 0)]
+		b.over = true
+	}
+	b.buf.Write(p)
+	if b.over && b.stop {
+		return len(p), errOutputTooLarge
 	}
 	return n, nil
 }
@@ -199,7 +226,7 @@ func (c *CLI) LatestSnapshot(ctx context.Context, host string, tags, paths []str
 	for _, p := range paths {
 		args = append(args, "--path", p)
 	}
-	out, err := c.run(ctx, "snapshots", args...)
+	out, err := c.run(ctx, "snapshots", maxSnapshotsOutput, args...)
 	if err != nil {
 		return time.Time{}, false, err
 	}
