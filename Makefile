@@ -99,6 +99,7 @@ vet:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzClassify -fuzztime 10s ./service/restic/
 	$(GO) test -run '^$$' -fuzz FuzzDecodeLock -fuzztime 10s ./service/native/
+	$(GO) test -run '^$$' -fuzz FuzzRESTList -fuzztime 10s ./service/native/
 	$(GO) test -run '^$$' -fuzz FuzzConfig -fuzztime 10s ./service/config/
 
 # Install what the build and the tests need: as root via apt-get, otherwise
