@@ -3,7 +3,6 @@ package native
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -188,34 +187,10 @@ func holdLock(t testing.TB, d *demo.Repo, opt demo.Options) *demo.Holder {
 			t.Fatalf("lock %.8s of PID %d was not completely written within 10s", h.LockID, h.PID)
 		}
 	}
-	// restic looks for conflicting locks once more right after writing its
-	// own, and gives up if it finds one. It reads its stdin (the data to
-	// back up, or key passwd's new password) only after that, so a restic
-	// blocked reading its stdin is past the check.
-	for deadline := time.Now().Add(30 * time.Second); !readingStdin(h.PID); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("restic (PID %d) holding lock %.8s did not get to reading its stdin within 30s", h.PID, h.LockID)
-		}
-	}
+	// demo.Hold returned once restic blocked reading its stdin (the data
+	// to back up, or key passwd's new password), which it does only after
+	// its last look for conflicting locks: it is past that check.
 	return h
-}
-
-// readingStdin reports whether a thread of process pid is blocked reading
-// a pipe on its fd 0, as /proc shows it (Linux): wchan is the kernel's pipe
-// read and the system call's first argument, the fd, is 0.
-func readingStdin(pid int) bool {
-	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
-	for _, task := range tasks {
-		wchan, err1 := os.ReadFile(filepath.Join(task, "wchan"))
-		call, err2 := os.ReadFile(filepath.Join(task, "syscall"))
-		if err1 != nil || err2 != nil {
-			continue
-		}
-		if f := strings.Fields(string(call)); strings.HasSuffix(string(wchan), "pipe_read") && len(f) > 1 && f[1] == "0x0" {
-			return true
-		}
-	}
-	return false
 }
 
 // orphanLock leaves the complete lock of a restic killed by its PID.
