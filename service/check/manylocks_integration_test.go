@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -262,5 +263,33 @@ func TestResticReaderReadsManyLocksInTurns(t *testing.T) {
 	entries, err := os.ReadDir(repo.LocksDir)
 	if err != nil || len(entries) != 0 {
 		t.Errorf("after unlock --all, locks/ has %d files (%v)", len(entries), err)
+	}
+}
+
+// Where only `restic unlock` can remove locks (a REST repository read by
+// the restic binary), unread locks make it unsafe: restic would judge them
+// by its own rule. The unlock is refused and nothing is removed, not even
+// the named dead lock.
+func TestResticUnlockWaitsForUnreadLocks(t *testing.T) {
+	repo := demotest.RESTRepo(t)
+	dead := demotest.Orphan(t, repo)
+	junk := floodLocks(t, repo, check.MaxReadsRestic+5)
+	text := fmt.Sprintf("[defaults]\nrestic = %q\ntimeout = \"60s\"\n[[repo]]\nname = \"r0\"\nrepository = %q\npassword_file = %q\nreader = \"restic\"\n",
+		demotest.Restic(t), repo.Location, repo.PasswordFile)
+	cfg, err := config.Parse(filepath.Join(t.TempDir(), "config.toml"), []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := check.NewChecker(cfg)
+	t.Cleanup(c.Close)
+
+	res, err := unlock(t, c, "r0", check.UnlockOptions{IDs: []string{dead.LockID}, Force: true})
+	var refused *check.RefusedError
+	if !errors.As(err, &refused) || !strings.Contains(err.Error(), "not read yet") || len(res.Removed) != 0 {
+		t.Fatalf("unlock with %d unread locks via restic unlock removed %d (method %q), %v; want a refusal naming the unread locks", len(junk), len(res.Removed), res.Method, err)
+	}
+	entries, err := os.ReadDir(repo.LocksDir)
+	if err != nil || len(entries) != len(junk)+1 || !hasFile(repo, dead.LockID) {
+		t.Errorf("after the refusal locks/ has %d files (want %d, the dead lock among them): %v", len(entries), len(junk)+1, err)
 	}
 }

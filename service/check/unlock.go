@@ -99,6 +99,13 @@ func (c *Checker) Unlock(ctx context.Context, r *config.Repo, opts UnlockOptions
 		if err := restic.RemoveAll(ctx); err != nil {
 			return res, fmt.Errorf("%s: %w", r.Name, err)
 		}
+	case canRestic && len(lr.unread) > 0:
+		// restic's rule would judge the unread locks too, by its own
+		// lights: it could remove one lockwatch would keep, or SIGHUP a
+		// process that merely reused a lock's PID.
+		return res, &RefusedError{Repo: r.Name,
+			Why:  fmt.Sprintf("%d locks are not read yet, and restic unlock would judge them by its own rule", len(lr.unread)),
+			Hint: "later checks read them; unlock again then"}
 	case canRestic:
 		willRemove, err := c.resticUnlockIsSafe(r.Name, st.Locks, locks, targets)
 		if err != nil {
@@ -196,7 +203,7 @@ func findLock(repo string, locks []LockStatus, prefix string) (LockStatus, error
 	case prefix == "":
 		return LockStatus{}, fmt.Errorf("%s: empty lock ID", repo)
 	case len(found) == 0:
-		return LockStatus{}, fmt.Errorf("%s: %w %s (it may have been refreshed or removed; run `lockwatch check %s`)", repo, ErrNoSuchLock, prefix, repo)
+		return LockStatus{}, fmt.Errorf("%s: %w %s (it may have been refreshed or removed, or not be read yet among many; run `lockwatch check %s`)", repo, ErrNoSuchLock, prefix, repo)
 	case len(found) > 1:
 		return LockStatus{}, fmt.Errorf("%s: %w %s (%d locks start with it); give more digits", repo, ErrAmbiguousLock, prefix, len(found))
 	}
