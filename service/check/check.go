@@ -169,7 +169,7 @@ func (c *Checker) openReader(r *config.Repo) (reader.Reader, error) {
 	if r.Reader == config.ReaderRestic {
 		return c.resticReader(r)
 	}
-	fp := native.Fingerprint(r)
+	fp := c.nativeFingerprint(r)
 	c.mu.Lock()
 	n, ok := c.natives[r.Name]
 	c.mu.Unlock()
@@ -202,6 +202,12 @@ func (c *Checker) openReader(r *config.Repo) (reader.Reader, error) {
 	return repo, nil
 }
 
+// nativeFingerprint is native.Fingerprint and the per-request timeout the
+// reader was opened with: a changed timeout needs a new reader.
+func (c *Checker) nativeFingerprint(r *config.Repo) string {
+	return native.Fingerprint(r) + " timeout " + c.Config.Defaults.Timeout.Duration.String()
+}
+
 // Adopt takes over old's native readers of the repositories whose settings
 // did not change, so that a config change does not cost each of them
 // another scrypt run. old keeps the rest and closes them with itself (it
@@ -212,7 +218,7 @@ func (c *Checker) Adopt(old *Checker) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for name, n := range old.natives {
-		if r, ok := c.Config.Repo(name); ok && r.Reader != config.ReaderRestic && native.Fingerprint(r) == n.fingerprint {
+		if r, ok := c.Config.Repo(name); ok && r.Reader != config.ReaderRestic && c.nativeFingerprint(r) == n.fingerprint {
 			c.natives[name] = n
 			delete(old.natives, name)
 		}
