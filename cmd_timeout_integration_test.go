@@ -97,7 +97,9 @@ reader = "native"
 	case <-time.After(30 * time.Second):
 		t.Fatal("the silent request never ended")
 	}
-	if lasted < timeout || lasted >= 3*timeout {
+	// The client's deadline starts just before the request reaches the
+	// server, which may so see a little less than the timeout.
+	if lasted < timeout-250*time.Millisecond || lasted >= 3*timeout {
 		t.Errorf("the silent request lasted %v; want the timeout (%v), less than the whole check's %v", lasted, timeout, 3*timeout)
 	}
 }

@@ -126,8 +126,11 @@ func TestManyLocksAreReadInTurns(t *testing.T) {
 	if !strings.Contains(st.LocksNote, want) || st.State != check.StateStale {
 		t.Errorf("state %s, note %q; want stale and %q", st.State, st.LocksNote, want)
 	}
-	if cr.maxInFlight > check.ReadConcurrency || cr.maxInFlight < 2 {
-		t.Errorf("%d reads at once; want parallel reads, at most %d", cr.maxInFlight, check.ReadConcurrency)
+	// Only the upper bound here: a read of a 7-byte local file takes
+	// microseconds, so on a busy machine the reads may not overlap at all.
+	// The restic reader's test (a process per read) shows they can.
+	if cr.maxInFlight > check.ReadConcurrency {
+		t.Errorf("%d reads at once; want at most %d", cr.maxInFlight, check.ReadConcurrency)
 	}
 	// Read when first listed, the first files may have been locks still
 	// being written: they are read once more, and never again.

@@ -192,6 +192,9 @@ func (r *Repo) Hold(ctx context.Context, opt Options) (*Holder, error) {
 		}
 		if time.Now().After(deadline) {
 			_ = cmd.Process.Kill()
+			if h.LockID != "" {
+				return nil, fmt.Errorf("restic took lock %.8s but /proc/%d never showed it waiting for its input within 60s", h.LockID, h.PID)
+			}
 			return nil, errors.New("restic took no lock within 60s")
 		}
 	}
