@@ -81,3 +81,23 @@ func FuzzRESTList(f *testing.F) {
 		}
 	})
 }
+
+// A listing body within its 20 MiB but of millions of tiny entries is
+// decoded no further than one entry past maxListing: the caller refuses it
+// then, before millions of FileInfos were made.
+func TestRESTListingStopsPastItsBound(t *testing.T) {
+	body := []byte("[" + strings.Repeat(`"",`, 3*maxListing) + `""]`)
+	if len(body) > maxListingBytes {
+		t.Fatalf("test body is %d bytes, over the %d a listing may be", len(body), maxListingBytes)
+	}
+	for _, v2 := range []bool{false, true} {
+		b := body
+		if v2 {
+			b = []byte("[" + strings.Repeat(`{},`, 3*maxListing) + `{}]`)
+		}
+		files, err := parseRESTListing(b, v2)
+		if err != nil || len(files) != maxListing+1 {
+			t.Errorf("v2=%v: decoded %d entries (%v); want %d, one past the bound", v2, len(files), err, maxListing+1)
+		}
+	}
+}

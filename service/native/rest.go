@@ -220,27 +220,47 @@ func (b *restBackend) List(ctx context.Context, dir string) ([]FileInfo, error) 
 // list of names alone.
 func parseRESTListing(body []byte, v2 bool) ([]FileInfo, error) {
 	if v2 {
-		var entries []struct {
+		type entry struct {
 			Name string `json:"name"`
 			Size int64  `json:"size"`
 		}
-		if err := json.Unmarshal(body, &entries); err != nil {
-			return nil, err
-		}
-		files := make([]FileInfo, len(entries))
-		for i, e := range entries {
-			files[i] = FileInfo{Name: e.Name, Size: e.Size}
-		}
-		return files, nil
+		return decodeListing(body, func(e entry) FileInfo { return FileInfo{Name: e.Name, Size: e.Size} })
 	}
-	var names []string
-	if err := json.Unmarshal(bytes.TrimSpace(body), &names); err != nil {
+	// Size unknown: -1, so that it is not taken for an empty file.
+	return decodeListing(body, func(name string) FileInfo { return FileInfo{Name: name, Size: -1} })
+}
+
+// decodeListing decodes a JSON array one element at a time and stops after
+// maxListing+1 of them (the caller says the listing is too large): 20 MiB
+// of `"",` would otherwise become millions of entries before any count.
+func decodeListing[T any](body []byte, info func(T) FileInfo) ([]FileInfo, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	tok, err := dec.Token()
+	if err != nil {
 		return nil, err
 	}
-	files := make([]FileInfo, len(names))
-	for i, n := range names {
-		// Size unknown: -1, so that it is not taken for an empty file.
-		files[i] = FileInfo{Name: n, Size: -1}
+	if tok == nil {
+		return nil, nil // null: nothing listed
+	}
+	if tok != json.Delim('[') {
+		return nil, fmt.Errorf("listing is not a JSON array (starts with %v)", tok)
+	}
+	var files []FileInfo
+	for dec.More() {
+		if len(files) > maxListing {
+			return files, nil
+		}
+		var e T
+		if err := dec.Decode(&e); err != nil {
+			return nil, err
+		}
+		files = append(files, info(e))
+	}
+	if _, err := dec.Token(); err != nil { // the closing ]
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("listing has data after its JSON array")
 	}
 	return files, nil
 }
