@@ -50,13 +50,17 @@ func (e *tooLargeError) Error() string {
 	return fmt.Sprintf("%s is %s, more than the %s lockwatch reads of such a file", e.path, e.sizeText(), humanize.IBytes(uint64(e.limit)))
 }
 
-// sizeText is the size as people read it, exact when rounding would make
-// it look no larger than the limit.
 func (e *tooLargeError) sizeText() string {
 	if e.size < 0 {
 		return "more than " + humanize.IBytes(uint64(e.limit))
 	}
-	return fmt.Sprintf("%s (%d bytes)", humanize.IBytes(uint64(e.size)), e.size)
+	return sizeText(e.size)
+}
+
+// sizeText is a size as people read it, with the exact count beside it:
+// rounded alone, 64 KiB + 1 byte would read as no more than the limit.
+func sizeText(size int64) string {
+	return fmt.Sprintf("%s (%d bytes)", humanize.IBytes(uint64(size)), size)
 }
 
 // checkSize refuses a file whose known size (from a listing, a stat or a

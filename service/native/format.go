@@ -147,8 +147,7 @@ func problemTooLarge(size int64) string {
 	if size < 0 {
 		return "lock file is larger than the " + humanize.IBytes(maxSmallFile) + " a lock can be"
 	}
-	e := tooLargeError{size: size, limit: maxSmallFile}
-	return fmt.Sprintf("lock file is %s, more than the %s a lock can be", e.sizeText(), humanize.IBytes(maxSmallFile))
+	return fmt.Sprintf("lock file is %s, more than the %s a lock can be", sizeText(size), humanize.IBytes(maxSmallFile))
 }
 
 // decodeLock decrypts, decompresses and parses one lock file whose name
