@@ -120,7 +120,9 @@ func newLockedByOthers(t *testing.T) *lockedByOthers {
 	}
 	// The reused PID must start clearly after the lock was written (the
 	// judgement's start-time margin, 3 s), or lockwatch rightly calls the
-	// lock live and a plain unlock keeps it.
+	// lock live and a plain unlock keeps it. What is waited for is the
+	// clock itself passing a point fixed by the lock's own time, not an
+	// event a sleep stands in for (as waitPastStartMargin in service/check).
 	info, err := os.Stat(filepath.Join(s.repo.LocksDir, s.reused.LockID))
 	if err != nil {
 		t.Fatal(err)
