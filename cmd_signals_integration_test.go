@@ -113,25 +113,11 @@ func newLockedByOthers(t *testing.T) *lockedByOthers {
 	// Behind a REST server: there the restic reader cannot delete single
 	// lock files and has to use `restic unlock`, the call that signals.
 	s := &lockedByOthers{repo: demotest.RESTRepo(t)}
-	s.reused = demotest.Orphan(t, s.repo)
-	s.foreign = demotest.Hold(t, s.repo, demo.Options{Hostname: "otherbox"})
-	if err := s.foreign.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	// The reused PID must start clearly after the lock was written (the
-	// judgement's start-time margin, 3 s), or lockwatch rightly calls the
-	// lock live and a plain unlock keeps it. What is waited for is the
-	// clock itself passing a point fixed by the lock's own time, not an
-	// event a sleep stands in for (as waitPastStartMargin in service/check).
-	info, err := os.Stat(filepath.Join(s.repo.LocksDir, s.reused.LockID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for until := info.ModTime().Add(4 * time.Second); time.Now().Before(until); {
-		time.Sleep(time.Until(until))
-	}
-	s.reusedBy = demotest.TakePID(t, s.reused.PID)
-	s.foreignLocal = demotest.TakePID(t, s.foreign.PID)
+	// Each dead restic's PID is taken over the moment it dies (ReusedPID
+	// says why): one by a process of this host that is not restic, one
+	// where the lock says another host, so the PID here is no evidence.
+	s.reused, s.reusedBy = demotest.ReusedPID(t, s.repo, demo.Options{})
+	s.foreign, s.foreignLocal = demotest.ReusedPID(t, s.repo, demo.Options{Hostname: "otherbox"})
 	return s
 }
 

@@ -45,9 +45,7 @@ func TestNativeReaderJudgesAndRemoves(t *testing.T) {
 func TestNativeReaderOverRESTRemovesExactly(t *testing.T) {
 	repo := demotest.RESTRepo(t)
 	c := checkerWith(t, config.ReaderAuto, repo)
-	dead := demotest.Orphan(t, repo)
-	waitPastStartMargin(t, c, dead.LockID)
-	squatter := demotest.TakePID(t, dead.PID)
+	dead, squatter := demotest.ReusedPID(t, repo, demo.Options{})
 	live := demotest.Hold(t, repo, demo.Options{})
 	st := checkRepo(t, c, "r0")
 	if st.Reader != "native" {

@@ -77,26 +77,6 @@ func findLock(t *testing.T, st check.RepoStatus, id string) check.LockStatus {
 	return check.LockStatus{}
 }
 
-// pidReuseMargin is lock.startMargin: a process must start more than this
-// after a lock's time to count as having taken the lock's PID.
-const pidReuseMargin = 3 * time.Second
-
-// waitPastStartMargin waits until a process started from now on starts
-// clearly after lock id was written, by the lock's own time as the checker
-// reads it: the margin, and a second more for the precision of process
-// start times. A PID reuse test needs exactly that much time to have passed.
-func waitPastStartMargin(t *testing.T, c *check.Checker, id string) {
-	t.Helper()
-	written := findLock(t, checkRepo(t, c, "r0"), id).Time
-	if written.IsZero() {
-		t.Fatalf("lock %.8s has no time", id)
-	}
-	until := written.Add(pidReuseMargin + time.Second)
-	for wait := time.Until(until); wait > 0; wait = time.Until(until) {
-		time.Sleep(wait)
-	}
-}
-
 func hasFile(r *demo.Repo, id string) bool {
 	_, err := os.Stat(filepath.Join(r.LocksDir, id))
 	return err == nil
@@ -206,10 +186,8 @@ func TestExclusiveLockIsReported(t *testing.T) {
 
 func TestPIDReuseLocal(t *testing.T) {
 	repo := demotest.LocalRepo(t)
-	dead := demotest.Orphan(t, repo)
+	dead, squatter := demotest.ReusedPID(t, repo, demo.Options{})
 	c := checkerFor(t, repo)
-	waitPastStartMargin(t, c, dead.LockID) // the new process must start clearly after the lock
-	squatter := demotest.TakePID(t, dead.PID)
 
 	l := findLock(t, checkRepo(t, c, "r0"), dead.LockID)
 	if l.Verdict != lock.Orphaned || !strings.Contains(l.Reason, fmt.Sprintf("PID %d now belongs to 'sleep'", dead.PID)) {
@@ -305,9 +283,7 @@ func TestRESTBackend(t *testing.T) {
 	})
 
 	t.Run("PID reuse refused, squatter survives", func(t *testing.T) {
-		dead := demotest.Orphan(t, repo)
-		waitPastStartMargin(t, c, dead.LockID)
-		squatter := demotest.TakePID(t, dead.PID)
+		dead, squatter := demotest.ReusedPID(t, repo, demo.Options{})
 		if l := findLock(t, checkRepo(t, c, "r0"), dead.LockID); l.Verdict != lock.Orphaned {
 			t.Fatalf("reused PID over REST judged %s: %s", l.Verdict, l.Reason)
 		}

@@ -40,13 +40,13 @@ func (v Verdict) NeedsAttention() bool { return v.Stale() || v == Unrefreshed ||
 // stale whoever holds it. A running restic refreshes its lock every 5 minutes.
 const StaleAfter = 30 * time.Minute
 
-// startMargin absorbs the imprecision of process start times (derived from
+// StartMargin absorbs the imprecision of process start times (derived from
 // uptime counters, and shifted by any wall-clock step since the lock was
 // written). A process must have started this long after the lock's time
 // before we call its PID reused: wrongly calling a lock orphaned can let a
 // prune delete data a running backup still needs, while wrongly calling it
 // live only delays the next backup.
-const startMargin = 3 * time.Second
+const StartMargin = 3 * time.Second
 
 // ProcessProbe reports on a local process ID without signalling it.
 type ProcessProbe func(pid int) (process.Info, error)
@@ -81,14 +81,14 @@ func Judge(l Lock, now time.Time, host string, probe ProcessProbe) Judgement {
 	if p.StartTime.IsZero() {
 		return Judgement{Live, fmt.Sprintf("process %d exists (its start time is hidden, likely another user's), so the lock may be in use", l.PID)}
 	}
-	if late := p.StartTime.Sub(l.Time); late > startMargin {
+	if late := p.StartTime.Sub(l.Time); late > StartMargin {
 		return Judgement{Orphaned, fmt.Sprintf("PID %d now belongs to %s, started %s after the lock was written", l.PID, nameOf(p), Age(late))}
 	}
 	// Say what is known: a start just after the lock's time is within
 	// what the clocks can tell apart, not proof it came first.
 	started := "started before the lock was written"
 	if late := p.StartTime.Sub(l.Time); late > 0 {
-		started = fmt.Sprintf("started within %s of the lock's time (start times are exact only to a few seconds)", Age(startMargin))
+		started = fmt.Sprintf("started within %s of the lock's time (start times are exact only to a few seconds)", Age(StartMargin))
 	}
 	if !IsRestic(p.Name) && p.Name != "" {
 		return Judgement{Live, fmt.Sprintf("process %d (%s) is running and %s; it is not named restic, but may be a wrapper", l.PID, nameOf(p), started)}

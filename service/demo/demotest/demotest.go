@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lockwatch/lockwatch/service/demo"
+	"github.com/lockwatch/lockwatch/service/lock"
 )
 
 // ResticEnv names the restic binary the tests drive instead of the one on
@@ -148,30 +149,75 @@ func waitListening(t testing.TB, addr string, logs fmt.Stringer) {
 	t.Fatalf("server on %s did not start: %s", addr, logs)
 }
 
-// TakePID starts a long-running `sleep` with exactly the given PID, which
-// must belong to a process that has ended: the PID reuse that makes
-// restic's own SIGHUP probe kill innocent processes. Linux and root only.
-func TakePID(t testing.TB, pid int) *exec.Cmd {
+// ReuseMargin is how long after a lock was written a process that takes
+// over its PID must start for lockwatch to see that the PID was reused:
+// the judgement's start-time margin and a second more for the precision
+// of process start times.
+const ReuseMargin = lock.StartMargin + time.Second
+
+// ReusedPID leaves the lock of a dead restic whose PID a live `sleep` has
+// taken over: the PID reuse that makes restic's own SIGHUP probe kill
+// innocent processes. restic holds its lock (alive, so its PID stays its
+// own) until ReuseMargin has passed, and only then is killed and its PID
+// taken at once: on a busy machine with a small pid_max (32768 on Debian)
+// a PID left free for seconds is soon some other process's. Linux, root.
+func ReusedPID(t testing.TB, r *demo.Repo, opt demo.Options) (dead *demo.Holder, squatter *exec.Cmd) {
 	t.Helper()
 	RequireRoot(t, "choose the next PID through /proc/sys/kernel/ns_last_pid")
+	for try := 1; ; try++ {
+		h := Hold(t, r, opt)
+		info, err := os.Stat(filepath.Join(r.LocksDir, h.LockID))
+		if err != nil {
+			t.Fatalf("the lock restic holds: %v", err)
+		}
+		// What is waited for is the clock passing a point fixed by the
+		// lock file's own time (never earlier than the time in the lock).
+		for until := info.ModTime().Add(ReuseMargin); time.Now().Before(until); {
+			time.Sleep(time.Until(until))
+		}
+		if err := h.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		squatter, err := takePID(h.PID)
+		if err == nil {
+			t.Cleanup(func() { _ = squatter.Process.Kill(); _ = squatter.Wait() })
+			return h, squatter
+		}
+		if try == 3 {
+			t.Fatal(err)
+		}
+		// Another process won the PID in the moment it was free. The lock
+		// would then name that process: take it away and start over.
+		t.Logf("try %d: %v; again with a new lock", try, err)
+		if err := os.Remove(filepath.Join(r.LocksDir, h.LockID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// takePID starts a long-running `sleep` with exactly the given PID, which
+// must belong to a process that has ended moments ago.
+func takePID(pid int) (*exec.Cmd, error) {
 	for attempt := 0; attempt < 50; attempt++ {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+			comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+			return nil, fmt.Errorf("PID %d is taken by another process (%s)", pid, strings.TrimSpace(string(comm)))
+		}
 		if err := os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(strconv.Itoa(pid-1)), 0o644); err != nil {
-			t.Fatalf("setting ns_last_pid: %v", err)
+			return nil, fmt.Errorf("setting ns_last_pid: %w", err)
 		}
 		cmd := exec.Command("sleep", "600")
 		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		if cmd.Process.Pid == pid {
-			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-			return cmd
+			return cmd, nil
 		}
-		// Another process won the race for that PID; try again.
+		// Another process forked between our write and our fork; try again.
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	}
-	t.Fatalf("could not start a process with PID %d", pid)
-	return nil
+	return nil, fmt.Errorf("could not start a process with PID %d in 50 tries", pid)
 }
 
 // Running reports whether cmd's process is still running (not a zombie).
