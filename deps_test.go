@@ -73,3 +73,28 @@ func TestReadersAreIndependent(t *testing.T) {
 		}
 	}
 }
+
+// TestTrayStaysOffFyne keeps the tray process light: it draws with
+// fyne.io/systray alone, and must not pull in Fyne itself, whose driver
+// ticks 60 times a second while it runs (the windows are another process).
+func TestTrayStaysOffFyne(t *testing.T) {
+	for _, goos := range []string{"linux", "windows"} {
+		cmd := exec.Command("go", "list", "-deps", "./app/tray")
+		cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH=amd64")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list ./app/tray (%s): %v\n%s", goos, err, stderr.Bytes())
+		}
+		deps := strings.Fields(string(out))
+		if !slices.Contains(deps, "fyne.io/systray") {
+			t.Errorf("%s: the tray does not use fyne.io/systray; the check saw %d packages", goos, len(deps))
+		}
+		for _, pkg := range deps {
+			if strings.HasPrefix(pkg, "fyne.io/fyne/") {
+				t.Errorf("%s: the tray depends on %s", goos, pkg)
+			}
+		}
+	}
+}

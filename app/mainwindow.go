@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/lockwatch/lockwatch/app/present"
 	"github.com/lockwatch/lockwatch/icons"
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/check"
@@ -74,8 +75,8 @@ func NewMainView() *MainView {
 			r := v.st.Repos[i]
 			row := o.(*fyne.Container)
 			text := row.Objects[0].(*fyne.Container)
-			text.Objects[0].(*widget.Label).SetText(RepoLabel(r))
-			text.Objects[1].(*widget.Label).SetText(CheckedLine(r))
+			text.Objects[0].(*widget.Label).SetText(present.RepoLabel(r))
+			text.Objects[1].(*widget.Label).SetText(present.CheckedLine(r))
 			row.Objects[1].(*fyne.Container).Objects[0].(*widget.Icon).SetResource(stateIcon(r.State))
 		})
 	v.repos.OnSelected = func(i widget.ListItemID) {
@@ -161,7 +162,7 @@ func (v *MainView) Show(st check.Status) {
 	v.st = st
 	// The service's news about itself (say, that its history was
 	// unreadable and starts anew) stays in view while the service runs.
-	v.notice.SetText(NoticeLine(st))
+	v.notice.SetText(present.NoticeLine(st))
 	if v.notice.Text == "" {
 		v.notice.Hide()
 	} else {
@@ -224,8 +225,8 @@ func (v *MainView) refreshDetails() {
 		v.checked.SetText("")
 	} else {
 		v.title.SetText(r.Name)
-		v.state.SetText(StateWords(r))
-		v.checked.SetText(CheckedLine(r))
+		v.state.SetText(present.StateWords(r))
+		v.checked.SetText(present.CheckedLine(r))
 	}
 	if v.lock >= len(r.Locks) {
 		v.lock = -1
@@ -256,7 +257,7 @@ func (v *MainView) refreshButtons() {
 		}
 	}
 	enable(v.checkBtn, r.Name != "")
-	enable(v.unlockBtn, StaleCount(r) > 0)
+	enable(v.unlockBtn, present.StaleCount(r) > 0)
 	enable(v.oneBtn, v.lock >= 0 && v.lock < len(r.Locks))
 	enable(v.allBtn, len(r.Locks) > 0)
 }
@@ -286,7 +287,7 @@ func (v *MainView) cell(row, col int) string {
 		}
 		return strconv.Itoa(l.PID)
 	case 5:
-		return age(l)
+		return present.Age(l)
 	case 6:
 		return string(l.Verdict)
 	}
@@ -318,7 +319,7 @@ func (v *MainView) confirm(repo string, locks []check.LockStatus, req api.Unlock
 	if v.Window == nil || v.OnUnlock == nil {
 		return
 	}
-	text := widget.NewLabel(ConfirmText(repo, locks))
+	text := widget.NewLabel(present.ConfirmText(repo, locks))
 	text.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomConfirm("Remove locks", "Remove", "Cancel", container.NewVScroll(text), func(ok bool) {
 		if ok {
@@ -344,7 +345,7 @@ func HistoryLine(e store.Event) string {
 		}
 		return fmt.Sprintf("%s  removed %s, %s — by %s: %s", when, id, e.Verdict, who, e.Reason)
 	case store.KindRun:
-		return fmt.Sprintf("%s  run %s", when, runSummary(e))
+		return fmt.Sprintf("%s  run %s", when, present.RunSummary(e))
 	case store.KindState:
 		from := e.From
 		if from == "" {
@@ -359,7 +360,7 @@ func HistoryLine(e store.Event) string {
 var stateIcons = map[icons.Status]fyne.Resource{}
 
 func stateIcon(s check.State) fyne.Resource {
-	st := StateIcon(s)
+	st := present.StateIcon(s)
 	if r, ok := stateIcons[st]; ok {
 		return r
 	}

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/lockwatch/lockwatch/app/apptest"
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/store"
@@ -48,7 +49,7 @@ func newTestMainView(t *testing.T) (*MainView, fyne.Window, *[]api.UnlockRequest
 	v.Window = w
 	asked := &[]api.UnlockRequest{}
 	v.OnUnlock = func(repo string, req api.UnlockRequest) { *asked = append(*asked, req) }
-	v.Show(sampleStatus())
+	v.Show(apptest.Status())
 	return v, w, asked
 }
 

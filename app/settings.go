@@ -13,6 +13,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/lockwatch/lockwatch/app/client"
+	"github.com/lockwatch/lockwatch/app/present"
 	"github.com/lockwatch/lockwatch/platform/autostart"
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/check"
@@ -36,7 +38,6 @@ func (ui *UI) showSettings() {
 	v := NewSettingsView(sb)
 	v.Window = w
 	v.LoginEnabled = autostart.Enabled
-	v.OnNotifications = ui.notices.SetEnabled
 	v.SetLogin = func(on bool) error {
 		if on {
 			return autostart.Enable(ui.opts.Executable)
@@ -44,29 +45,18 @@ func (ui *UI) showSettings() {
 		return autostart.Disable()
 	}
 	// The tray menu shows "Start at login" too.
-	v.OnChanged = func() {
-		if ui.desk != nil {
-			ui.refreshTray()
-		}
-	}
+	v.OnChanged = func() { go client.HandOver(client.Tray, client.Refresh, "") }
 	w.SetContent(v.Content())
 	w.Resize(fyne.NewSize(920, 680))
-	w.SetOnClosed(func() { ui.settings = nil })
+	w.SetOnClosed(func() {
+		ui.settings = nil
+		if !ui.mainShown {
+			ui.app.Quit() // the hidden main window would keep Fyne running
+		}
+	})
 	ui.settings = w
 	w.Show()
 	v.Reload()
-}
-
-// loadNotificationSetting reads the notifications setting from the service
-// into ui.notices (the event handler runs on the UI thread and must not wait
-// for the service); call it off the UI thread, at start and after config
-// events. The settings window keeps it current too.
-func (ui *UI) loadNotificationSetting(ctx context.Context) {
-	if sb, ok := ui.backend.(api.SettingsBackend); ok {
-		if v, err := sb.Config(ctx); err == nil {
-			ui.notices.SetEnabled(v.Notifications)
-		}
-	}
 }
 
 // Password sources as the form offers them.
@@ -503,7 +493,7 @@ func TestResult(st check.RepoStatus) string {
 	for i, verdict := range order {
 		parts[i] = fmt.Sprintf("%d %s", n[verdict], verdict)
 	}
-	return fmt.Sprintf("Connected: %s (%s); state %s.", plural(len(st.Locks), "lock"), strings.Join(parts, ", "), st.State)
+	return fmt.Sprintf("Connected: %s (%s); state %s.", present.Plural(len(st.Locks), "lock"), strings.Join(parts, ", "), st.State)
 }
 
 // Remove deletes the repository in the form, after asking.

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/lockwatch/lockwatch/app/present"
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
@@ -259,7 +260,7 @@ func TestSettingsAppWide(t *testing.T) {
 	v.SetLogin = func(on bool) error { login = on; return nil }
 	changes := 0
 	v.OnChanged = func() { changes++ }
-	notices := NewNotices()
+	notices := present.NewNotices()
 	v.OnNotifications = notices.SetEnabled
 	v.Reload()
 	if !v.notifications.Checked || v.login.Checked || !v.login.Visible() {

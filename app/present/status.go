@@ -1,4 +1,8 @@
-package app
+// Package present turns what the service reports into what people read:
+// state words, the tray's icon and tooltip, confirmations, notifications.
+// The tray process and the windows share it; it has no UI of its own and
+// no Fyne, so the tray can use it without starting Fyne's driver.
+package present
 
 import (
 	"fmt"
@@ -8,9 +12,6 @@ import (
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/lock"
 )
-
-// The tray, menu and windows are functions of a check.Status; the
-// functions here turn it into what people read, and have no UI of their own.
 
 // TrayIcon is the icon for the worst state of all repositories.
 func TrayIcon(st check.Status) icons.Status { return StateIcon(st.Worst()) }
@@ -35,7 +36,7 @@ func StateIcon(s check.State) icons.Status {
 // The service's notice, when there is one, follows on a second line.
 func Tooltip(st check.Status) string {
 	if note := NoticeLine(st); note != "" {
-		return tooltip(st) + "\n" + shorten(note, noticeShort)
+		return tooltip(st) + "\n" + ShortNotice(st)
 	}
 	return tooltip(st)
 }
@@ -53,6 +54,10 @@ func NoticeLine(st check.Status) string {
 	}
 	return "Note: " + st.Notice
 }
+
+// ShortNotice is the start of NoticeLine that fits a menu item or a
+// tooltip line ("" when there is no notice): the window shows it whole.
+func ShortNotice(st check.Status) string { return shorten(NoticeLine(st), noticeShort) }
 
 // shorten cuts s to at most n characters, the last one "…" when it cuts.
 func shorten(s string, n int) string {
@@ -86,7 +91,7 @@ func tooltip(st check.Status) string {
 		return "lockwatch: " + first.Name + " has a failed backup" + more
 	case check.StateStale:
 		if l := firstStale(first); l != nil && l.Verdict != lock.Invalid {
-			return fmt.Sprintf("lockwatch: %s has a stale lock (%s)%s", first.Name, age(*l), more)
+			return fmt.Sprintf("lockwatch: %s has a stale lock (%s)%s", first.Name, Age(*l), more)
 		}
 		return "lockwatch: " + first.Name + " has a lock that needs attention" + more
 	case check.StateBusy:
@@ -119,7 +124,8 @@ func StaleCount(r check.RepoStatus) int {
 	return n
 }
 
-func age(l check.LockStatus) string { return lock.Age(l.Age()) }
+// Age is how old a lock is, in the words the app uses ("3h").
+func Age(l check.LockStatus) string { return lock.Age(l.Age()) }
 
 // InUse lists the locks among ls that someone may still hold: what a
 // forced removal would take from a running restic.
@@ -137,11 +143,11 @@ func InUse(ls []check.LockStatus) []check.LockStatus {
 // which locks that may be in use would go, and what that can break.
 func ConfirmText(repo string, removing []check.LockStatus) string {
 	inUse := InUse(removing)
-	text := fmt.Sprintf("Remove %s from %s?\n", plural(len(removing), "lock"), repo)
+	text := fmt.Sprintf("Remove %s from %s?\n", Plural(len(removing), "lock"), repo)
 	if len(inUse) == 0 {
 		return text + "\nNone of them is in use: no restic holds them any more."
 	}
-	text += fmt.Sprintf("\n%s may still be in use:\n", plural(len(inUse), "lock"))
+	text += fmt.Sprintf("\n%s may still be in use:\n", Plural(len(inUse), "lock"))
 	for _, l := range inUse {
 		text += fmt.Sprintf("  • %s (%s): PID %d on %s, %s — %s\n", l.ShortID(), l.Kind(), l.PID, l.Hostname, l.Verdict, l.Reason)
 	}
@@ -149,7 +155,8 @@ func ConfirmText(repo string, removing []check.LockStatus) string {
 		"a prune or forget can then delete data a running backup still needs, and the running command may fail or leave the repository inconsistent."
 }
 
-func plural(n int, word string) string {
+// Plural is "1 lock", "2 locks".
+func Plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}

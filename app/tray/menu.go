@@ -1,11 +1,25 @@
-package app
+package tray
 
 import (
-	"fyne.io/fyne/v2"
-
+	"github.com/lockwatch/lockwatch/app/present"
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 )
+
+// Item is one entry of the tray menu as a plain value: the tests read it
+// without a tray host, and show draws it with fyne.io/systray.
+type Item struct {
+	Label       string
+	Action      func() // nil for a line that only informs
+	Disabled    bool
+	Checked     bool
+	IsSeparator bool
+	Children    []*Item // a submenu
+}
+
+func item(label string, action func()) *Item { return &Item{Label: label, Action: action} }
+
+func separator() *Item { return &Item{IsSeparator: true} }
 
 // Actions are what the tray menu's items do.
 type Actions struct {
@@ -32,57 +46,56 @@ var autoUnlockLevels = []struct {
 
 // TrayMenu builds the tray menu for st: a section per repository — its
 // state in words, then its actions — and the app's own items.
-func TrayMenu(st check.Status, loginEnabled bool, note string, do Actions) []*fyne.MenuItem {
-	var items []*fyne.MenuItem
+func TrayMenu(st check.Status, loginEnabled bool, note string, do Actions) []*Item {
+	var items []*Item
 	if note != "" {
-		n := fyne.NewMenuItem(menuLabel(note), nil)
+		n := item(menuLabel(note), nil)
 		n.Disabled = true
-		items = append(items, n, fyne.NewMenuItemSeparator())
+		items = append(items, n, separator())
 	}
-	if notice := NoticeLine(st); notice != "" {
+	if notice := present.ShortNotice(st); notice != "" {
 		// The menu has room for the start of it; a click opens the window,
 		// which shows it whole.
-		items = append(items, fyne.NewMenuItem(menuLabel(shorten(notice, noticeShort)), do.Open), fyne.NewMenuItemSeparator())
+		items = append(items, item(menuLabel(notice), do.Open), separator())
 	}
 	for _, r := range st.Repos {
 		name := r.Name
-		header := fyne.NewMenuItem(menuLabel(RepoLabel(r)), func() { do.Details(name) })
-		unlock := fyne.NewMenuItem("Unlock stale locks", func() { do.Unlock(name) })
-		unlock.Disabled = StaleCount(r) == 0
-		var levels []*fyne.MenuItem
+		header := item(menuLabel(present.RepoLabel(r)), func() { do.Details(name) })
+		unlock := item("Unlock stale locks", func() { do.Unlock(name) })
+		unlock.Disabled = present.StaleCount(r) == 0
+		var levels []*Item
 		for _, l := range autoUnlockLevels {
 			level := l.Level
-			item := fyne.NewMenuItem(l.Label, func() { do.SetAutoUnlock(name, level) })
+			item := item(l.Label, func() { do.SetAutoUnlock(name, level) })
 			item.Checked = string(level) == r.AutoUnlock || (r.AutoUnlock == "" && level == config.AutoUnlockOff)
 			levels = append(levels, item)
 		}
-		auto := fyne.NewMenuItem("Auto-unlock", nil)
+		auto := item("Auto-unlock", nil)
 		auto.Checked = r.AutoUnlock != "" && r.AutoUnlock != string(config.AutoUnlockOff)
-		auto.ChildMenu = fyne.NewMenu("", levels...)
+		auto.Children = levels
 		items = append(items,
 			header,
 			unlock,
-			fyne.NewMenuItem("Check now", func() { do.Check(name) }),
+			item("Check now", func() { do.Check(name) }),
 			auto,
-			fyne.NewMenuItem("Details…", func() { do.Details(name) }),
-			fyne.NewMenuItemSeparator(),
+			item("Details…", func() { do.Details(name) }),
+			separator(),
 		)
 	}
 	if len(st.Repos) == 0 {
-		none := fyne.NewMenuItem("No repositories yet — add one in Settings", nil)
+		none := item("No repositories yet — add one in Settings", nil)
 		none.Disabled = true
-		items = append(items, none, fyne.NewMenuItemSeparator())
+		items = append(items, none, separator())
 	}
-	login := fyne.NewMenuItem("Start at login", do.ToggleLogin)
+	login := item("Start at login", do.ToggleLogin)
 	login.Checked = loginEnabled
-	quit := fyne.NewMenuItem("Quit", do.Quit)
-	quit.IsQuit = true
+	quit := item("Quit", do.Quit)
 	return append(items,
-		fyne.NewMenuItem("Check all now", do.CheckAll),
-		fyne.NewMenuItem("Open lockwatch", do.Open),
-		fyne.NewMenuItem("Settings…", do.Settings),
+		item("Check all now", do.CheckAll),
+		item("Open lockwatch", do.Open),
+		item("Settings…", do.Settings),
 		login,
-		fyne.NewMenuItemSeparator(),
+		separator(),
 		quit,
 	)
 }

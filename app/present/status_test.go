@@ -1,31 +1,18 @@
-package app
+package present
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lockwatch/lockwatch/app/apptest"
 	"github.com/lockwatch/lockwatch/icons"
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/lock"
 )
 
-func sampleStatus() check.Status {
-	return check.Status{
-		CheckedAt: time.Date(2026, 11, 22, 9, 30, 0, 0, time.Local),
-		Repos: []check.RepoStatus{
-			{Name: "nas", State: check.StateStale, AutoUnlock: "off", Locks: []check.LockStatus{
-				{ID: strings.Repeat("9", 64), AgeSeconds: 3 * 3600, Exclusive: true, Hostname: "mbp", Username: "alice", PID: 69387, Verdict: lock.Expired, Reason: "not refreshed for 3h"},
-				{ID: strings.Repeat("1", 64), AgeSeconds: 60, Hostname: "vm", Username: "root", PID: 4242, Verdict: lock.Live, Reason: "process 4242 ('restic') is running"},
-			}},
-			{Name: "usb", State: check.StateOK, AutoUnlock: "stale", Locks: []check.LockStatus{}},
-			{Name: "cloud", State: check.StateError, Error: "restic list locks: wrong password or no key found"},
-		},
-	}
-}
-
 func TestEachStateHasItsLabelAndIcon(t *testing.T) {
-	st := sampleStatus()
+	st := apptest.Status()
 	tests := []struct {
 		state check.State
 		icon  icons.Status
@@ -66,7 +53,7 @@ func TestEachStateHasItsLabelAndIcon(t *testing.T) {
 }
 
 func TestConfirmTextListsLocksInUse(t *testing.T) {
-	locks := sampleStatus().Repos[0].Locks
+	locks := apptest.Status().Repos[0].Locks
 	text := ConfirmText("nas", locks)
 	if !strings.Contains(text, "Remove 2 locks from nas?") || !strings.Contains(text, "1 lock may still be in use") ||
 		!strings.Contains(text, "11111111 (shared): PID 4242 on vm, live") || strings.Contains(text, "99999999") ||

@@ -1,4 +1,4 @@
-package app
+package present
 
 import (
 	"fmt"
@@ -42,7 +42,7 @@ func stateWords(r check.RepoStatus) string {
 	case worst.Verdict == lock.Invalid:
 		return "invalid lock file " + worst.ShortID()
 	case worst.Verdict == lock.Unrefreshed:
-		return fmt.Sprintf("unrefreshed lock (%s, PID %d on %s)", age(*worst), worst.PID, worst.Hostname)
+		return fmt.Sprintf("unrefreshed lock (%s, PID %d on %s)", Age(*worst), worst.PID, worst.Hostname)
 	}
-	return fmt.Sprintf("stale lock (%s, PID %d on %s)", age(*worst), worst.PID, worst.Hostname)
+	return fmt.Sprintf("stale lock (%s, PID %d on %s)", Age(*worst), worst.PID, worst.Hostname)
 }

@@ -1,4 +1,4 @@
-package app
+package client
 
 import (
 	"context"
@@ -32,7 +32,7 @@ func TestAppChecksWithoutItsSocket(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	backend, note, err := connect(ctx, cfgPath)
+	backend, note, err := Connect(ctx, cfgPath)
 	if err != nil {
 		t.Fatalf("connect: %v (the app would check nothing)", err)
 	}

@@ -1,4 +1,4 @@
-package app
+package present
 
 import (
 	"encoding/json"
@@ -57,7 +57,7 @@ func (n *Notices) For(e store.Event, now time.Time) (notify.Notification, bool) 
 		note = notify.Notification{Title: "A backup of " + e.Repo + " failed", Body: e.Detail}
 	case e.Kind == store.KindRun && runFailed(e):
 		key = fmt.Sprintf("%s/run/%d", e.Repo, e.Seq)
-		note = notify.Notification{Title: "A backup of " + e.Repo + " failed", Body: runSummary(e)}
+		note = notify.Notification{Title: "A backup of " + e.Repo + " failed", Body: RunSummary(e)}
 	case e.Kind == store.KindRemoval && e.By == "auto":
 		key = e.Repo + "/removed/" + lockID(e)
 		note = notify.Notification{Title: "lockwatch removed a stale lock from " + e.Repo, Body: fmt.Sprintf("%s: %s", e.Verdict, e.Reason)}
@@ -95,7 +95,8 @@ func runFailed(e store.Event) bool {
 	return json.Unmarshal(e.Run, &run) == nil && run.Failed()
 }
 
-func runSummary(e store.Event) string {
+// RunSummary says how a `lockwatch run` ended: "failed (exit 1): …".
+func RunSummary(e store.Event) string {
 	var run check.RunSummary
 	_ = json.Unmarshal(e.Run, &run)
 	return fmt.Sprintf("%s (exit %d): %s", run.Result, run.ExitCode, run.Summary)

@@ -1,11 +1,12 @@
-package app
+package tray
 
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
-	"fyne.io/fyne/v2"
-
+	"github.com/lockwatch/lockwatch/app/apptest"
+	"github.com/lockwatch/lockwatch/app/present"
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 )
@@ -29,7 +30,7 @@ func (r *recorder) actions() Actions {
 }
 
 // section returns the items of the repository whose header starts with name.
-func section(t *testing.T, items []*fyne.MenuItem, name string) []*fyne.MenuItem {
+func section(t *testing.T, items []*Item, name string) []*Item {
 	t.Helper()
 	for i, it := range items {
 		if strings.HasPrefix(it.Label, name+" — ") {
@@ -44,7 +45,7 @@ func section(t *testing.T, items []*fyne.MenuItem, name string) []*fyne.MenuItem
 	return nil
 }
 
-func menuLabels(items []*fyne.MenuItem) string {
+func menuLabels(items []*Item) string {
 	var l []string
 	for _, it := range items {
 		if it.IsSeparator {
@@ -58,7 +59,7 @@ func menuLabels(items []*fyne.MenuItem) string {
 
 func TestTrayMenu(t *testing.T) {
 	var rec recorder
-	items := TrayMenu(sampleStatus(), true, "", rec.actions())
+	items := TrayMenu(apptest.Status(), true, "", rec.actions())
 
 	nas := section(t, items, "nas")
 	if got, want := menuLabels(nas[1:]), "Unlock stale locks | Check now | Auto-unlock | Details…"; got != want {
@@ -79,7 +80,7 @@ func TestTrayMenu(t *testing.T) {
 	}
 	// The level submenu marks usb's level, and choosing one says which.
 	var checked []string
-	for _, l := range usb[3].ChildMenu.Items {
+	for _, l := range usb[3].Children {
 		if l.Checked {
 			checked = append(checked, l.Label)
 		}
@@ -87,7 +88,7 @@ func TestTrayMenu(t *testing.T) {
 	if len(checked) != 1 || checked[0] != "Stale locks (orphaned, expired)" {
 		t.Errorf("usb's levels checked: %v", checked)
 	}
-	usb[3].ChildMenu.Items[2].Action()
+	usb[3].Children[2].Action()
 	nas[1].Action()
 	nas[2].Action()
 	nas[4].Action()
@@ -97,8 +98,8 @@ func TestTrayMenu(t *testing.T) {
 	if got, want := menuLabels(tail), "Check all now | Open lockwatch | Settings… | Start at login | --- | Quit"; got != want {
 		t.Errorf("app items %q, want %q", got, want)
 	}
-	if !tail[3].Checked || !tail[5].IsQuit {
-		t.Errorf("Start at login checked %v, Quit IsQuit %v", tail[3].Checked, tail[5].IsQuit)
+	if !tail[3].Checked {
+		t.Error("Start at login is not checked")
 	}
 	for _, it := range tail {
 		if it.Action != nil {
@@ -120,5 +121,40 @@ func TestTrayMenuNoteAndNoRepos(t *testing.T) {
 	}
 	if !items[0].Disabled || !items[2].Disabled || items[7].Checked {
 		t.Error("the note and the no-repos line must be disabled, Start at login unchecked")
+	}
+}
+
+// The tray has the start of the notice at the top of its menu (a click
+// opens the window, which shows it whole) and on its tooltip's second line.
+func TestTrayShowsTheServiceNotice(t *testing.T) {
+	st := apptest.Status()
+	st.Notice = apptest.StoreNotice
+	var rec recorder
+	items := TrayMenu(st, false, "", rec.actions())
+	first := items[0].Label
+	if !strings.HasPrefix(first, "Note: /var/lib/lockwatch/state.db: not a lockwatch state file") || !strings.HasSuffix(first, "…") ||
+		utf8.RuneCountInString(first) != 100 || !items[1].IsSeparator {
+		t.Errorf("the menu starts %q, want the notice's start", menuLabels(items[:2]))
+	}
+	if items[0].Disabled || items[0].Action == nil {
+		t.Fatal("the notice's item does nothing")
+	}
+	items[0].Action()
+	if len(rec.calls) != 1 || rec.calls[0] != "open" {
+		t.Errorf("a click on the notice did %q, want open", rec.calls)
+	}
+	if !strings.HasPrefix(menuLabels(items[2:]), "nas — ") {
+		t.Errorf("the repositories do not follow the notice: %q", menuLabels(items))
+	}
+
+	tip := present.Tooltip(st)
+	summary, note, ok := strings.Cut(tip, "\n")
+	if !ok || summary != present.Tooltip(apptest.Status()) || note != first {
+		t.Errorf("tooltip %q, want the summary, then %q", tip, first)
+	}
+
+	st.Notice = ""
+	if items := TrayMenu(st, false, "", rec.actions()); strings.HasPrefix(items[0].Label, "Note:") {
+		t.Error("the menu keeps a notice the service no longer sends")
 	}
 }

@@ -1,0 +1,332 @@
+// Package tray is lockwatch's tray process: the icon, its tooltip and menu
+// and the OS notifications, drawn with fyne.io/systray alone. No Fyne
+// driver runs here: Fyne's loop ticks 60 times a second whether or not a
+// window is open (fyne-io/fyne#2506), and the tray lives all day. The
+// tray sleeps until the service's event stream, D-Bus or the OS wakes it;
+// windows are drawn by a window process started on demand (see Windows).
+package tray
+
+import (
+	"context"
+	"errors"
+	"log"
+	"sync"
+	"time"
+
+	"fyne.io/systray"
+
+	"github.com/lockwatch/lockwatch/app/client"
+	"github.com/lockwatch/lockwatch/app/present"
+	"github.com/lockwatch/lockwatch/platform/autostart"
+	"github.com/lockwatch/lockwatch/platform/notify"
+	"github.com/lockwatch/lockwatch/platform/trayhost"
+	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/check"
+	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/daemon"
+)
+
+// Options say how to start the tray.
+type Options struct {
+	ConfigPath string
+	Executable string // this binary: the window process and "Start at login" run it
+}
+
+// Tray is the running tray process.
+type Tray struct {
+	opts     Options
+	windows  *Windows
+	notifier notify.Notifier // nil when the desktop has no notification server
+	notices  *present.Notices
+
+	mu      sync.Mutex
+	backend api.Backend
+	note    string // where the checks run, when worth saying
+	st      check.Status
+	ended   bool // the tray is gone from the bus: draw nothing more
+
+	quit     chan struct{} // closed to quit
+	quitOnce sync.Once
+}
+
+// Run starts the tray and returns when the user quits it. A second start
+// hands over to the running tray, which opens the main window.
+func Run(opts Options) error {
+	if client.HandOver(client.Tray, client.Open, "") {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	t := &Tray{opts: opts, windows: NewWindows(opts), notices: present.NewNotices(), quit: make(chan struct{})}
+	err := client.Listen(ctx, client.Tray, func(request, target string) {
+		switch request {
+		case client.Quit:
+			t.Quit()
+		case client.Refresh:
+			t.show(t.status())
+		default:
+			t.open(target)
+		}
+	})
+	if errors.Is(err, client.ErrTaken) {
+		client.HandOver(client.Tray, client.Open, "") // another tray started this very moment
+		return nil
+	}
+	backend, note, err := client.Connect(ctx, opts.ConfigPath)
+	if err != nil {
+		// The window process tries again and shows why it cannot check.
+		return t.windows.Run("")
+	}
+	t.backend, t.note = backend, note
+	// Windows: a click on a toast opens lockwatch://repo/NAME, which must lead here.
+	_ = notify.RegisterURLScheme(opts.Executable)
+	if n, err := notify.New("lockwatch", t.open); err == nil {
+		t.notifier = n
+		defer n.Close()
+	}
+	go t.follow(ctx)
+
+	if ok, _ := trayhost.Available(); !ok {
+		// Nothing shows tray icons: the window stands in for the tray (and
+		// says why); this process keeps checking and notifying until the
+		// user closes it.
+		return t.windows.Run("")
+	}
+	runLoop(t.showNow, t.quit, t.stopDrawing)
+	t.windows.Quit()
+	return nil
+}
+
+// stopDrawing is called before the tray leaves the bus: fyne.io/systray
+// panics when an item changes after that.
+func (t *Tray) stopDrawing() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.ended = true
+}
+
+// Quit ends the tray, and the window process with it.
+func (t *Tray) Quit() { t.quitOnce.Do(func() { close(t.quit) }) }
+
+// showNow draws the tray from what is known; the loop calls it once the
+// item is on the bus, so that nothing drawn before is lost.
+func (t *Tray) showNow() { t.show(t.status()) }
+
+// follow keeps the tray current from the service's event stream. When the
+// stream breaks (the service stopped), it finds the service again — or
+// runs the checks itself — and goes on.
+func (t *Tray) follow(ctx context.Context) {
+	for ctx.Err() == nil {
+		b := t.currentBackend()
+		if st, err := b.Status(ctx); err == nil {
+			t.show(st)
+		}
+		t.loadNotificationSetting(ctx, b)
+		err := b.Events(ctx, t.handle)
+		if ctx.Err() != nil {
+			return
+		}
+		log.Printf("lost the lockwatch service (%v); reconnecting", err)
+		for ctx.Err() == nil {
+			if b, note, err := client.Connect(ctx, t.opts.ConfigPath); err == nil {
+				t.mu.Lock()
+				t.backend, t.note = b, note
+				t.mu.Unlock()
+				break
+			}
+			select { // only while the service is gone
+			case <-ctx.Done():
+			case <-time.After(2 * time.Second):
+			}
+		}
+	}
+}
+
+// handle applies one event from the service.
+func (t *Tray) handle(ev daemon.Event) {
+	switch ev.Type {
+	case daemon.EventRepo:
+		st := t.status()
+		for i := range st.Repos {
+			if st.Repos[i].Name == ev.Repo && ev.Status != nil {
+				st.Repos[i] = *ev.Status
+			}
+		}
+		t.show(st)
+	case daemon.EventHistory:
+		if ev.Entry == nil || t.notifier == nil {
+			return
+		}
+		if n, ok := t.notices.For(*ev.Entry, time.Now()); ok {
+			_ = t.notifier.Post(n)
+		}
+	case daemon.EventConfig:
+		go func() {
+			b := t.currentBackend()
+			if st, err := b.Status(context.Background()); err == nil {
+				t.show(st)
+			}
+			t.loadNotificationSetting(context.Background(), b)
+		}()
+	}
+}
+
+// loadNotificationSetting follows the user's notifications setting.
+func (t *Tray) loadNotificationSetting(ctx context.Context, b api.Backend) {
+	if sb, ok := b.(api.SettingsBackend); ok {
+		if v, err := sb.Config(ctx); err == nil {
+			t.notices.SetEnabled(v.Notifications)
+		}
+	}
+}
+
+func (t *Tray) currentBackend() api.Backend {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.backend
+}
+
+func (t *Tray) status() check.Status {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.st
+}
+
+// show draws st: icon, title, tooltip and menu.
+func (t *Tray) show(st check.Status) {
+	login, _ := autostart.Enabled()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.st = st
+	items := TrayMenu(st, login, t.note, Actions{
+		Unlock:        func(repo string) { t.do("Unlock "+repo, unlockStale(repo, "tray")) },
+		Check:         t.check,
+		SetAutoUnlock: t.setAutoUnlock,
+		Details:       func(repo string) { t.open("repo/" + repo) },
+		CheckAll:      t.checkAll,
+		Open:          func() { t.open("") },
+		Settings:      func() { t.open("settings") },
+		ToggleLogin:   t.toggleLogin,
+		Quit:          t.Quit,
+	})
+	if t.ended {
+		return
+	}
+	setIcon(present.TrayIcon(st))
+	setTitle("lockwatch")
+	systray.SetTooltip(present.Tooltip(st))
+	systray.ResetMenu()
+	draw(items, nil)
+}
+
+// draw adds items to the tray menu (under parent, if any). Each item's
+// clicks are served until the menu is drawn anew: ResetMenu closes the
+// channels of the items it removes.
+func draw(items []*Item, parent *systray.MenuItem) {
+	for _, it := range items {
+		if it.IsSeparator {
+			if parent != nil {
+				parent.AddSeparator()
+			} else {
+				systray.AddSeparator()
+			}
+			continue
+		}
+		// Only a checked item is a checkbox: Linux draws an empty box
+		// beside an unchecked one, which reads as a setting for every item.
+		var mi *systray.MenuItem
+		switch {
+		case parent != nil && it.Checked:
+			mi = parent.AddSubMenuItemCheckbox(it.Label, "", true)
+		case parent != nil:
+			mi = parent.AddSubMenuItem(it.Label, "")
+		case it.Checked:
+			mi = systray.AddMenuItemCheckbox(it.Label, "", true)
+		default:
+			mi = systray.AddMenuItem(it.Label, "")
+		}
+		if it.Disabled || (it.Action == nil && it.Children == nil) {
+			mi.Disable()
+		}
+		draw(it.Children, mi)
+		if action := it.Action; action != nil {
+			go func() {
+				for range mi.ClickedCh {
+					action()
+				}
+			}()
+		}
+	}
+}
+
+// Open shows target ("", "repo/NAME" or "settings") in the window process.
+func (t *Tray) open(target string) {
+	go func() {
+		if err := t.windows.Open(target); err != nil {
+			t.tell("lockwatch cannot open its window", err.Error())
+		}
+	}()
+}
+
+func (t *Tray) check(repo string) {
+	t.do("Check "+repo, func(ctx context.Context, b api.Backend) error {
+		_, err := b.Check(ctx, repo)
+		return err
+	})
+}
+
+func (t *Tray) checkAll() {
+	for _, r := range t.status().Repos {
+		t.check(r.Name)
+	}
+}
+
+// unlockStale removes repo's stale locks, as judged by a check made when
+// the request arrives.
+func unlockStale(repo, by string) func(context.Context, api.Backend) error {
+	return func(ctx context.Context, b api.Backend) error {
+		_, err := b.Unlock(ctx, repo, api.UnlockRequest{By: by})
+		return err
+	}
+}
+
+func (t *Tray) setAutoUnlock(repo string, level config.AutoUnlock) {
+	t.do("Auto-unlock for "+repo, func(ctx context.Context, b api.Backend) error {
+		_, err := b.SetAutoUnlock(ctx, repo, level)
+		return err
+	})
+}
+
+func (t *Tray) toggleLogin() {
+	on, _ := autostart.Enabled()
+	var err error
+	if on {
+		err = autostart.Disable()
+	} else {
+		err = autostart.Enable(t.opts.Executable)
+	}
+	if err != nil {
+		t.tell("Start at login", err.Error())
+	}
+	t.show(t.status())
+}
+
+// do runs an action in the background; a failure is told in a notification
+// (the tray has no window to show it in).
+func (t *Tray) do(what string, fn func(ctx context.Context, b api.Backend) error) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		if err := fn(ctx, t.currentBackend()); err != nil {
+			t.tell(what+" failed", err.Error())
+		}
+	}()
+}
+
+// tell shows a message in a notification, or logs it without a server.
+func (t *Tray) tell(title, body string) {
+	if t.notifier != nil && t.notifier.Post(notify.Notification{Title: title, Body: body}) == nil {
+		return
+	}
+	log.Printf("%s: %s", title, body)
+}

@@ -1,0 +1,46 @@
+package tray
+
+/*
+#cgo CFLAGS: -x objective-c
+#cgo LDFLAGS: -framework Cocoa
+#import <Cocoa/Cocoa.h>
+
+// beAgent keeps the tray process out of the Dock and the app switcher:
+// it is a menu bar extra. The window process is a regular app.
+static void beAgent(void) {
+	dispatch_async(dispatch_get_main_queue(), ^{
+		[NSApp setActivationPolicy:NSApplicationActivationPolicyAccessory];
+	});
+}
+*/
+import "C"
+
+import (
+	"syscall"
+
+	"fyne.io/systray"
+
+	"github.com/lockwatch/lockwatch/icons"
+)
+
+// runLoop shows the tray until quit closes; stop runs before it goes.
+// systray.Run must own the main thread on macOS.
+func runLoop(ready func(), quit <-chan struct{}, stop func()) {
+	go func() {
+		<-quit
+		stop()
+		systray.Quit()
+	}()
+	systray.Run(func() { C.beAgent(); ready() }, nil)
+}
+
+// setIcon uses a template image, which the menu bar tints for light and
+// dark mode.
+func setIcon(s icons.Status) { systray.SetTemplateIcon(icons.TemplatePNG(s), icons.PNG(s)) }
+
+// setTitle does nothing: on macOS a title is text beside the icon in the
+// menu bar, which lockwatch does not want.
+func setTitle(string) {}
+
+// windowProcAttr: the tray asks the window process to quit when it does.
+func windowProcAttr() *syscall.SysProcAttr { return nil }
