@@ -11,8 +11,8 @@ import (
 
 	"github.com/lockwatch/lockwatch/app"
 	"github.com/lockwatch/lockwatch/app/client"
-	"github.com/lockwatch/lockwatch/app/tray"
 	_ "github.com/lockwatch/lockwatch/app/localeenv" // before Fyne's init: see the package
+	"github.com/lockwatch/lockwatch/app/tray"
 	"github.com/lockwatch/lockwatch/platform/atomicfile"
 )
 
