@@ -22,7 +22,7 @@ APT_PACKAGES := restic rclone openssh-server strace gcc pkg-config libgl1-mesa-d
 # a cache dir; the system's apt setup stays as it is).
 RESTIC_PACKAGES := . ./app/... ./service/...
 
-.PHONY: all build nogui cross windows package screenshots run demo test test-restic-0.18 test-fresh deps vet fuzz clean
+.PHONY: all build nogui cross windows package screenshots run demo test test-restic-0.18 test-fresh deps vet fuzz bench-tray clean
 
 all: build
 
@@ -58,6 +58,12 @@ package: deps
 screenshots: deps
 	mkdir -p docs
 	LOCKWATCH_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run 'TestScreenshots' .
+
+# What the tray costs at rest (wakeups, CPU, RSS of every lockwatch process)
+# and how fast its window opens, against the budgets of issue 11. About 2
+# minutes; run it on an otherwise idle machine.
+bench-tray: deps
+	$(GO) test -count=1 -run '^$$' -bench BenchmarkTrayAtRest -benchtime 1x .
 
 # The app on your config when LOCKWATCH_CONFIG names one, else on the demo
 # repository (a real orphaned lock made by `lockwatch demo`). The check is

@@ -25,7 +25,7 @@ import (
 
 var guiBin string
 
-func lockwatchGUI(t *testing.T) string {
+func lockwatchGUI(t testing.TB) string {
 	t.Helper()
 	if guiBin == "" {
 		dir, err := os.MkdirTemp("", "lockwatch-gui")
@@ -164,7 +164,7 @@ func TestNotificationClickOpensTheRepo(t *testing.T) {
 }
 
 // windowTitled reports whether a mapped X window has this title.
-func windowTitled(t *testing.T, s *traytest.Session, title string) bool {
+func windowTitled(t testing.TB, s *traytest.Session, title string) bool {
 	cmd := exec.CommandContext(context.Background(), "xwininfo", "-root", "-tree")
 	cmd.Env = s.Env
 	out, err := cmd.Output()

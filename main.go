@@ -1,3 +1,8 @@
+// The Go runtime otherwise re-reads the cgroup CPU limit every few seconds
+// to adjust GOMAXPROCS: a wakeup the tray, idle all day, does not need.
+//
+//go:debug updatemaxprocs=0
+
 // Command lockwatch keeps restic backups from silently stalling: it finds
 // stale repository locks, judges them and removes them safely. With no
 // arguments it starts the tray app; with a command it is a CLI for scripts.

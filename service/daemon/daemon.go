@@ -56,6 +56,7 @@ type Daemon struct {
 	started time.Time
 	sem     chan struct{}
 	wake    chan struct{}
+	rest    time.Duration // the scheduler's longest sleep: restPolling or restWatched
 	// removing serialises removals per repository (name → *sync.Mutex), so
 	// an auto-unlock and a click never both remove, and record, one lock.
 	removing sync.Map
@@ -96,7 +97,7 @@ func New(opts Options) (*Daemon, error) {
 	}
 	d := &Daemon{
 		opts: opts, log: opts.Log, store: opts.Store, started: time.Now(),
-		sem: make(chan struct{}, opts.MaxConcurrent), wake: make(chan struct{}, 1),
+		sem: make(chan struct{}, opts.MaxConcurrent), wake: make(chan struct{}, 1), rest: restPolling,
 		repos: map[string]*slot{}, seen: map[string][]string{}, seenAt: map[string]map[string]time.Time{},
 		subs: map[chan Event]struct{}{},
 	}
@@ -197,6 +198,11 @@ func (d *Daemon) poke() {
 // Run schedules checks until ctx ends.
 func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("lockwatch service started", "config", d.opts.ConfigPath, "pid", os.Getpid())
+	if d.watchConfig(ctx) {
+		d.mu.Lock()
+		d.rest = restWatched
+		d.mu.Unlock()
+	}
 	d.prune()
 	lastPrune := time.Now()
 	lastWall, lastMono := time.Now().Round(0), time.Now()
@@ -253,11 +259,11 @@ func nextInterval(interval time.Duration, failures int, jitter float64) time.Dur
 }
 
 // untilNext is how long the scheduler may sleep: until the next check is
-// due, but at most a few seconds, so config edits and wake-ups are seen soon.
+// due, but at most d.rest, so config edits and wake-ups are seen soon.
 func (d *Daemon) untilNext(now time.Time) time.Duration {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	wait := 5 * time.Second
+	wait := d.rest
 	for _, s := range d.repos {
 		if !s.running && s.next.Sub(now) < wait {
 			wait = max(s.next.Sub(now), 10*time.Millisecond)
