@@ -90,10 +90,9 @@ func TestTrayUnlocksWithOneClick(t *testing.T) {
 	if note := menu.Layout(t).Children[0]; !strings.HasPrefix(note.Label, "Checks run inside this app") || note.Enabled {
 		t.Errorf("first menu item %q (enabled %v), want the in-app note", note.Label, note.Enabled)
 	}
+	// The menu is drawn item by item when it first appears: wait for each.
 	for _, want := range []string{"Check all now", "Open lockwatch", "Settings…", "Start at login", "Quit"} {
-		if _, ok := menu.Find(t, want); !ok {
-			t.Errorf("menu lacks %q:\n%v", want, menu.Layout(t))
-		}
+		menu.WaitLabel(t, want, 10*time.Second)
 	}
 	// The repo section's "Unlock stale locks" is the item after its header.
 	id := itemAfter(t, menu.Layout(t), "nas — ", "Unlock stale locks")

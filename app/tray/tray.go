@@ -44,6 +44,7 @@ type Tray struct {
 	note    string // where the checks run, when worth saying
 	st      check.Status
 	ended   bool // the tray is gone from the bus: draw nothing more
+	menu    *drawnMenu
 
 	quit     chan struct{} // closed to quit
 	quitOnce sync.Once
@@ -215,48 +216,7 @@ func (t *Tray) show(st check.Status) {
 	setIcon(present.TrayIcon(st))
 	setTitle("lockwatch")
 	systray.SetTooltip(present.Tooltip(st))
-	systray.ResetMenu()
-	draw(items, nil)
-}
-
-// draw adds items to the tray menu (under parent, if any). Each item's
-// clicks are served until the menu is drawn anew: ResetMenu closes the
-// channels of the items it removes.
-func draw(items []*Item, parent *systray.MenuItem) {
-	for _, it := range items {
-		if it.IsSeparator {
-			if parent != nil {
-				parent.AddSeparator()
-			} else {
-				systray.AddSeparator()
-			}
-			continue
-		}
-		// Only a checked item is a checkbox: Linux draws an empty box
-		// beside an unchecked one, which reads as a setting for every item.
-		var mi *systray.MenuItem
-		switch {
-		case parent != nil && it.Checked:
-			mi = parent.AddSubMenuItemCheckbox(it.Label, "", true)
-		case parent != nil:
-			mi = parent.AddSubMenuItem(it.Label, "")
-		case it.Checked:
-			mi = systray.AddMenuItemCheckbox(it.Label, "", true)
-		default:
-			mi = systray.AddMenuItem(it.Label, "")
-		}
-		if it.Disabled || (it.Action == nil && it.Children == nil) {
-			mi.Disable()
-		}
-		draw(it.Children, mi)
-		if action := it.Action; action != nil {
-			go func() {
-				for range mi.ClickedCh {
-					action()
-				}
-			}()
-		}
-	}
+	t.menu = t.menu.update(items)
 }
 
 // Open shows target ("", "repo/NAME" or "settings") in the window process.
