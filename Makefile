@@ -14,7 +14,10 @@ export LANGUAGE := en
 # mingw-w64 cross-builds the Windows GUI.
 # gnome-keyring (a real Secret Service for the keyring test) comes without its
 # Recommends, which would rewrite PAM's config and pull in a systemd session.
-APT_BARE_PACKAGES := gnome-keyring
+# xfce4-panel (a real tray host), dunst (a real notification daemon; its
+# dunstctl needs systemd's busctl) and xdotool play the desktop in the tray
+# tests, without the rest of Xfce their Recommends would bring.
+APT_BARE_PACKAGES := gnome-keyring xfce4-panel dunst xdotool systemd
 APT_PACKAGES := restic rclone openssh-server strace gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
 
 # The tests that drive restic run twice: with Debian 12's restic (0.14, from

@@ -164,11 +164,17 @@ func (ui *UI) show(st check.Status) {
 }
 
 // open shows a target: "settings", else the main window on "repo/NAME"
-// (or a plain repository name; "" for none in particular).
+// (or a plain repository name; "" for none in particular). "unlock/NAME"
+// (a Windows toast's Unlock button, with no tray running) shows the
+// repository and removes its stale locks, as judged now.
 func (ui *UI) open(target string) {
 	if target == "settings" {
 		ui.showSettings()
 		return
+	}
+	if repo, ok := strings.CutPrefix(target, "unlock/"); ok {
+		ui.unlock(repo, api.UnlockRequest{By: "notification"})
+		target = repo
 	}
 	repo := strings.TrimPrefix(target, "repo/")
 	ui.mainShown = true

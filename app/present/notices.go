@@ -48,16 +48,17 @@ func (n *Notices) For(e store.Event, now time.Time) (notify.Notification, bool) 
 	switch {
 	case e.Kind == store.KindState && e.To == "stale":
 		key = e.Repo + "/stale"
-		note = notify.Notification{Title: e.Repo + " has a stale lock", Body: "Backups to " + e.Repo + " will fail until it is removed (" + e.Detail + "). Click to see it."}
+		note = notify.Notification{Title: e.Repo + " has a stale lock", Body: "Backups to " + e.Repo + " will fail until it is removed (" + e.Detail + "). Click to see it.",
+			Actions: []notify.Action{{ID: UnlockAction, Label: "Unlock"}}}
 	case e.Kind == store.KindState && e.To == "error":
 		key = e.Repo + "/error"
 		note = notify.Notification{Title: e.Repo + " cannot be checked", Body: e.Detail}
 	case e.Kind == store.KindState && e.To == "failed":
 		key = e.Repo + "/failed"
-		note = notify.Notification{Title: "A backup of " + e.Repo + " failed", Body: e.Detail}
+		note = notify.Notification{Title: "A backup of " + e.Repo + " failed", Body: e.Detail, Critical: true}
 	case e.Kind == store.KindRun && runFailed(e):
 		key = fmt.Sprintf("%s/run/%d", e.Repo, e.Seq)
-		note = notify.Notification{Title: "A backup of " + e.Repo + " failed", Body: RunSummary(e)}
+		note = notify.Notification{Title: "A backup of " + e.Repo + " failed", Body: RunSummary(e), Critical: true}
 	case e.Kind == store.KindRemoval && e.By == "auto":
 		key = e.Repo + "/removed/" + lockID(e)
 		note = notify.Notification{Title: "lockwatch removed a stale lock from " + e.Repo, Body: fmt.Sprintf("%s: %s", e.Verdict, e.Reason)}
@@ -80,8 +81,20 @@ func (n *Notices) For(e store.Event, now time.Time) (notify.Notification, bool) 
 	n.recent = append(n.recent, now)
 	n.last[key] = now
 	note.Target = "repo/" + e.Repo
+	if e.Kind != store.KindRemoval {
+		// One notice per repository's trouble: the newest replaces the
+		// last, and the tray withdraws it once the trouble is over. A
+		// removal is news of its own, left for the user to read.
+		note.Tag = NoticeTag(e.Repo)
+	}
 	return note, true
 }
+
+// UnlockAction is the action of a stale-lock notification's Unlock button.
+const UnlockAction = "unlock"
+
+// NoticeTag is the tag of a repository's trouble notification.
+func NoticeTag(repo string) string { return "repo/" + repo }
 
 func lockID(e store.Event) string {
 	if e.Lock == nil {

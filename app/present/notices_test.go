@@ -81,3 +81,22 @@ func TestNoticesForFailedRuns(t *testing.T) {
 		t.Error("a skipped run notified")
 	}
 }
+
+// A repository's trouble is one tagged notification: stale offers Unlock,
+// a failed backup is critical; an auto-unlock's removal is untagged news.
+func TestNoticeTagsActionsAndUrgency(t *testing.T) {
+	n := NewNotices()
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	stale, _ := n.For(store.Event{Seq: 1, Repo: "nas", Kind: store.KindState, To: "stale", Detail: "1 stale lock"}, now)
+	if stale.Tag != "repo/nas" || len(stale.Actions) != 1 || stale.Actions[0].ID != UnlockAction || stale.Critical {
+		t.Errorf("stale notice: %+v", stale)
+	}
+	failed, _ := n.For(store.Event{Seq: 2, Repo: "nas", Kind: store.KindState, To: "failed", Detail: "exit 1"}, now)
+	if failed.Tag != "repo/nas" || len(failed.Actions) != 0 || !failed.Critical {
+		t.Errorf("failed notice: %+v", failed)
+	}
+	removed, ok := n.For(store.Event{Seq: 3, Repo: "nas", Kind: store.KindRemoval, By: "auto", Verdict: "orphaned", Lock: &store.LockRecord{ID: "abc"}}, now)
+	if !ok || removed.Tag != "" || removed.Target != "repo/nas" {
+		t.Errorf("removal notice: %+v, %v", removed, ok)
+	}
+}

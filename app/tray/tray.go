@@ -7,9 +7,13 @@
 package tray
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +21,8 @@ import (
 
 	"github.com/lockwatch/lockwatch/app/client"
 	"github.com/lockwatch/lockwatch/app/present"
+	"github.com/lockwatch/lockwatch/icons"
+	"github.com/lockwatch/lockwatch/platform/atomicfile"
 	"github.com/lockwatch/lockwatch/platform/autostart"
 	"github.com/lockwatch/lockwatch/platform/notify"
 	"github.com/lockwatch/lockwatch/platform/trayhost"
@@ -38,6 +44,7 @@ type Tray struct {
 	windows  *Windows
 	notifier notify.Notifier // nil when the desktop has no notification server
 	notices  *present.Notices
+	icon     string // the app icon as a file, for notifications ("" if none)
 
 	mu      sync.Mutex
 	backend api.Backend
@@ -81,8 +88,9 @@ func Run(opts Options) error {
 	t.backend, t.note = backend, note
 	// Windows: a click on a toast opens lockwatch://repo/NAME, which must lead here.
 	_ = notify.RegisterURLScheme(opts.Executable)
-	if n, err := notify.New("lockwatch", t.open); err == nil {
+	if n, err := notify.New("lockwatch", t.onNotification); err == nil {
 		t.notifier = n
+		t.icon = writeIcon()
 		defer n.Close()
 	}
 	go t.follow(ctx)
@@ -154,11 +162,16 @@ func (t *Tray) handle(ev daemon.Event) {
 			}
 		}
 		t.show(st)
+		if ev.Status != nil && t.notifier != nil && (ev.Status.State == check.StateOK || ev.Status.State == check.StateBusy) {
+			// The trouble is over: its notification goes too.
+			_ = t.notifier.Withdraw(present.NoticeTag(ev.Repo))
+		}
 	case daemon.EventHistory:
 		if ev.Entry == nil || t.notifier == nil {
 			return
 		}
 		if n, ok := t.notices.For(*ev.Entry, time.Now()); ok {
+			n.Icon = t.icon
 			_ = t.notifier.Post(n)
 		}
 	case daemon.EventConfig:
@@ -219,8 +232,47 @@ func (t *Tray) show(st check.Status) {
 	t.menu = t.menu.update(items)
 }
 
-// Open shows target ("", "repo/NAME" or "settings") in the window process.
+// onNotification acts on a click on a notification (or one of its buttons).
+func (t *Tray) onNotification(target, action string) {
+	if action == present.UnlockAction {
+		t.unlockFromNotification(strings.TrimPrefix(target, "repo/"))
+		return
+	}
+	t.open(target)
+}
+
+// unlockFromNotification removes the locks of repo that are stale now:
+// the click may come long after the notification, so the service judges
+// every lock again before it removes one, and never removes a live or
+// fresh lock. If nothing is stale any more, the user is told so.
+func (t *Tray) unlockFromNotification(repo string) {
+	t.do("Unlock "+repo, func(ctx context.Context, b api.Backend) error {
+		res, err := b.Unlock(ctx, repo, api.UnlockRequest{By: "notification"})
+		if err != nil {
+			return err
+		}
+		if len(res.Removed) == 0 {
+			words := "it has no stale lock now"
+			if st, err := b.Status(ctx); err == nil {
+				for _, r := range st.Repos {
+					if r.Name == repo {
+						words = "it is " + present.StateWords(r) + " now"
+					}
+				}
+			}
+			t.tell("Nothing to unlock in "+repo, words+".")
+		}
+		return nil
+	})
+}
+
+// Open shows target ("", "repo/NAME" or "settings") in the window process;
+// "unlock/NAME" (a Windows toast's Unlock button) unlocks instead.
 func (t *Tray) open(target string) {
+	if repo, ok := strings.CutPrefix(target, present.UnlockAction+"/"); ok {
+		t.unlockFromNotification(repo)
+		return
+	}
 	go func() {
 		if err := t.windows.Open(target); err != nil {
 			t.tell("lockwatch cannot open its window", err.Error())
@@ -289,4 +341,24 @@ func (t *Tray) tell(title, body string) {
 		return
 	}
 	log.Printf("%s: %s", title, body)
+}
+
+// writeIcon puts the app icon where notification servers can read it (they
+// take a file, not bytes): the user's cache dir. "" when it cannot.
+func writeIcon() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	path := filepath.Join(dir, "lockwatch", "lockwatch.png")
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, icons.App()) {
+		return path
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return ""
+	}
+	if err := atomicfile.Write(path, icons.App(), 0o644); err != nil {
+		return ""
+	}
+	return path
 }

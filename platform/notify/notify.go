@@ -23,22 +23,54 @@ type Notification struct {
 	// window). Empty: clicking does nothing special.
 	Target string
 	Icon   string // absolute path of a PNG (optional)
+	// Tag names what the notification is about, e.g. "repo/nas": a later
+	// notification with the same tag replaces this one rather than
+	// stacking, and Withdraw(tag) takes it away. Empty: neither.
+	Tag string
+	// Actions are buttons beside the click on the notification itself.
+	Actions []Action
+	// Critical asks the desktop to keep it up and show it first: for news
+	// that will not fix itself, such as a failed backup.
+	Critical bool
 }
+
+// Action is a button on a notification. A click on it is reported with
+// its ID; on Windows it opens "lockwatch://<ID>/<Target without its kind>",
+// e.g. lockwatch://unlock/nas for ID "unlock" and Target "repo/nas".
+type Action struct{ ID, Label string }
+
+// DefaultAction is the action ID of a click on the notification itself.
+const DefaultAction = "default"
 
 // Notifier posts notifications and reports clicks.
 type Notifier interface {
 	Post(n Notification) error
+	// Withdraw takes away the notification tagged tag, if one is shown.
+	Withdraw(tag string) error
 	Close() error
 }
 
-// New starts a notifier. onClick is called (from another goroutine) with the
-// Target of a clicked notification; it may be nil. Only the freedesktop
-// notifier calls it; on Windows and macOS clicks do not come back this way.
-func New(appName string, onClick func(target string)) (Notifier, error) {
-	if onClick == nil {
-		onClick = func(string) {}
+// New starts a notifier. onAction is called (from another goroutine) with
+// the Target of a clicked notification and the action: DefaultAction for
+// the notification itself, else an Action's ID. It may be nil. Only the
+// freedesktop notifier calls it; on Windows a click starts lockwatch with a
+// link instead (see ActionURL), and macOS reports no clicks.
+func New(appName string, onAction func(target, action string)) (Notifier, error) {
+	if onAction == nil {
+		onAction = func(string, string) {}
 	}
-	return newNotifier(appName, onClick)
+	return newNotifier(appName, onAction)
+}
+
+// ActionTarget is what a link made for an action carries: the action's ID
+// and the notification's target without its kind ("unlock/nas" for
+// action "unlock" on "repo/nas"). The default action carries the target.
+func ActionTarget(target, action string) string {
+	if action == DefaultAction {
+		return target
+	}
+	_, name, _ := strings.Cut(target, "/")
+	return action + "/" + name
 }
 
 // RegisterURLScheme makes Windows start `exe "lockwatch://..."` when a

@@ -18,7 +18,7 @@ import (
 // not here. onClick is never called.
 type scriptNotifier struct{}
 
-func newNotifier(string, func(string)) (Notifier, error) { return scriptNotifier{}, nil }
+func newNotifier(string, func(string, string)) (Notifier, error) { return scriptNotifier{}, nil }
 
 func (scriptNotifier) Post(n Notification) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -34,6 +34,9 @@ func (scriptNotifier) Post(n Notification) error {
 	}
 	return nil
 }
+
+// Withdraw does nothing: "display notification" gives no handle to one.
+func (scriptNotifier) Withdraw(string) error { return nil }
 
 func (scriptNotifier) Close() error { return nil }
 

@@ -36,8 +36,8 @@ const (
 type busNotifier struct {
 	conn    *dbus.Conn
 	appName string
-	onClick func(string)
-	match   []dbus.MatchOption
+	onAction func(target, action string)
+	match    []dbus.MatchOption
 	done    chan struct{} // closed when watch returns
 
 	closeOnce sync.Once
@@ -45,10 +45,11 @@ type busNotifier struct {
 
 	mu      sync.Mutex
 	targets map[uint32]string // notification id → Target
+	tags    map[string]uint32 // Tag → the id of the notification shown with it
 	order   []uint32          // ids in posting order, oldest first
 }
 
-func newNotifier(appName string, onClick func(string)) (Notifier, error) {
+func newNotifier(appName string, onAction func(target, action string)) (Notifier, error) {
 	// A private connection rather than dbus.SessionBus's shared one: Close
 	// must be able to close it without pulling the bus from under Fyne, which
 	// uses the shared connection.
@@ -59,9 +60,10 @@ func newNotifier(appName string, onClick func(string)) (Notifier, error) {
 	n := &busNotifier{
 		conn:    conn,
 		appName: appName,
-		onClick: onClick,
-		done:    make(chan struct{}),
-		targets: make(map[uint32]string),
+		onAction: onAction,
+		done:     make(chan struct{}),
+		targets:  make(map[uint32]string),
+		tags:     make(map[string]uint32),
 		// Sender is the well-known name, so the bus delivers only signals
 		// from whoever runs the notification server, not look-alikes from
 		// other clients.
@@ -86,14 +88,21 @@ func (n *busNotifier) Post(msg Notification) error {
 	if msg.Target != "" {
 		// "default" is the action the server invokes when the body of the
 		// notification is clicked; servers that show buttons label it "Open".
-		actions = []string{"default", "Open"}
+		actions = []string{DefaultAction, "Open"}
+		for _, a := range msg.Actions {
+			actions = append(actions, a.ID, a.Label)
+		}
 	}
 	icon := ""
 	if msg.Icon != "" {
 		// The spec takes a file:// URI or a theme icon name for app_icon.
 		icon = (&url.URL{Scheme: "file", Path: msg.Icon}).String()
 	}
-	hints := map[string]dbus.Variant{"desktop-entry": dbus.MakeVariant(desktopEntry)}
+	urgency := byte(1) // normal
+	if msg.Critical {
+		urgency = 2
+	}
+	hints := map[string]dbus.Variant{"desktop-entry": dbus.MakeVariant(desktopEntry), "urgency": dbus.MakeVariant(urgency)}
 
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
@@ -103,15 +112,43 @@ func (n *busNotifier) Post(msg Notification) error {
 	// cannot deadlock.
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	// The same tag replaces the notification shown with it (replaces_id).
+	replaces := n.tags[msg.Tag]
+	if msg.Tag == "" {
+		replaces = 0
+	}
 	var id uint32
 	err := n.conn.Object(busName, objectPath).CallWithContext(ctx, iface+".Notify", 0,
-		n.appName, uint32(0), icon, msg.Title, msg.Body, actions, hints, int32(-1)).Store(&id)
+		n.appName, replaces, icon, msg.Title, msg.Body, actions, hints, int32(-1)).Store(&id)
 	if err != nil {
 		return fmt.Errorf("notifications: %s.Notify %q: %w", busName, msg.Title, err)
 	}
-	if msg.Target != "" {
-		n.track(id, msg.Target)
+	if replaces != 0 && replaces != id {
+		n.forget(replaces) // a server may give the replacement a new id
 	}
+	n.track(id, msg.Target)
+	if msg.Tag != "" {
+		n.tags[msg.Tag] = id
+	}
+	return nil
+}
+
+// Withdraw closes the notification shown with tag (CloseNotification).
+func (n *busNotifier) Withdraw(tag string) error {
+	n.mu.Lock()
+	id, ok := n.tags[tag]
+	n.mu.Unlock()
+	if !ok || tag == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	if err := n.conn.Object(busName, objectPath).CallWithContext(ctx, iface+".CloseNotification", 0, id).Err; err != nil {
+		return fmt.Errorf("notifications: %s.CloseNotification %d: %w", busName, id, err)
+	}
+	n.mu.Lock()
+	n.forget(id)
+	n.mu.Unlock()
 	return nil
 }
 
@@ -122,13 +159,17 @@ func (n *busNotifier) track(id uint32, target string) {
 	}
 	n.targets[id] = target
 	for len(n.order) > maxTracked {
-		delete(n.targets, n.order[0])
-		n.order = n.order[1:]
+		n.forget(n.order[0])
 	}
 }
 
-// forget drops id. n.mu is held.
+// forget drops id, and its tag. n.mu is held.
 func (n *busNotifier) forget(id uint32) {
+	for tag, tagged := range n.tags {
+		if tagged == id {
+			delete(n.tags, tag)
+		}
+	}
 	if _, ok := n.targets[id]; !ok {
 		return
 	}
@@ -146,7 +187,7 @@ func (n *busNotifier) forget(id uint32) {
 func (n *busNotifier) watch(signals <-chan *dbus.Signal) {
 	defer close(n.done)
 	for sig := range signals {
-		if sig.Path != objectPath || len(sig.Body) < 1 {
+		if sig.Path != objectPath || len(sig.Body) < 2 {
 			continue
 		}
 		id, ok := sig.Body[0].(uint32)
@@ -155,14 +196,14 @@ func (n *busNotifier) watch(signals <-chan *dbus.Signal) {
 		}
 		switch sig.Name {
 		case iface + ".ActionInvoked":
-			// Post sends one action, key "default" (a click on the body;
-			// servers that draw buttons label it "Open"). Any key is taken
-			// the same way: every action on our notifications means "open".
+			// The key is "default" (a click on the body; servers that draw
+			// buttons label it "Open") or the ID of one of msg.Actions.
+			action, _ := sig.Body[1].(string)
 			n.mu.Lock()
 			target, known := n.targets[id]
 			n.mu.Unlock()
-			if known {
-				n.onClick(target)
+			if known && target != "" && action != "" {
+				n.onAction(target, action)
 			}
 		case iface + ".NotificationClosed":
 			n.mu.Lock()

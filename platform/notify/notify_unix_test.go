@@ -75,6 +75,7 @@ type standInDaemon struct {
 	mu     sync.Mutex
 	lastID uint32
 	calls  []notifyCall
+	closes []uint32 // the ids CloseNotification was called with
 }
 
 func startStandInDaemon(t *testing.T, addr string) *standInDaemon {
@@ -99,9 +100,13 @@ func (d *standInDaemon) Notify(appName string, replacesID uint32, appIcon, summa
 	actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.lastID++
-	d.calls = append(d.calls, notifyCall{d.lastID, appName, replacesID, appIcon, summary, body, actions, hints, timeout})
-	return d.lastID, nil
+	id := replacesID // a replacement keeps its id, as the spec says
+	if id == 0 {
+		d.lastID++
+		id = d.lastID
+	}
+	d.calls = append(d.calls, notifyCall{id, appName, replacesID, appIcon, summary, body, actions, hints, timeout})
+	return id, nil
 }
 
 func (d *standInDaemon) GetCapabilities() ([]string, *dbus.Error) {
@@ -113,6 +118,9 @@ func (d *standInDaemon) GetServerInformation() (name, vendor, version, specVersi
 }
 
 func (d *standInDaemon) CloseNotification(id uint32) *dbus.Error {
+	d.mu.Lock()
+	d.closes = append(d.closes, id)
+	d.mu.Unlock()
 	d.closed(id, 3)
 	return nil
 }
@@ -142,16 +150,16 @@ func (d *standInDaemon) closed(id, reason uint32) {
 	d.conn.Emit(objectPath, iface+".NotificationClosed", id, reason)
 }
 
-// expectClick waits (up to 10s) for onClick(want).
+// expectClick waits (up to 10s) for onAction: want is "TARGET#ACTION".
 func expectClick(t *testing.T, clicks <-chan string, want string) {
 	t.Helper()
 	select {
 	case got := <-clicks:
 		if got != want {
-			t.Fatalf("onClick(%q), want onClick(%q)", got, want)
+			t.Fatalf("onAction %q, want %q", got, want)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatalf("no onClick(%q) within 10s", want)
+		t.Fatalf("no onAction %q within 10s", want)
 	}
 }
 
@@ -163,7 +171,7 @@ func newTestNotifier(t *testing.T) (*busNotifier, *standInDaemon, <-chan string)
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr) // New must find the bus there
 	d := startStandInDaemon(t, addr)
 	clicks := make(chan string, 100)
-	n, err := New("lockwatch", func(target string) { clicks <- target })
+	n, err := New("lockwatch", func(target, action string) { clicks <- target + "#" + action })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,19 +210,19 @@ func TestNotifierReportsClicks(t *testing.T) {
 	}
 
 	d.click(t, id, "default")
-	expectClick(t, clicks, "repo/nas")
+	expectClick(t, clicks, "repo/nas#default")
 
 	// Signals from one sender arrive in order, so a click on another
 	// notification right after shows that the ones before it were ignored.
 	other := post(t, n, d, Notification{Title: "Stale lock", Body: "usb", Target: "repo/usb"})
 	d.click(t, 999, "default") // not ours
 	d.click(t, other, "default")
-	expectClick(t, clicks, "repo/usb")
+	expectClick(t, clicks, "repo/usb#default")
 
 	d.closed(id, 2)
 	d.click(t, id, "default") // closed: forgotten
 	d.click(t, other, "default")
-	expectClick(t, clicks, "repo/usb")
+	expectClick(t, clicks, "repo/usb#default")
 	n.mu.Lock()
 	_, known := n.targets[id]
 	n.mu.Unlock()
@@ -228,7 +236,7 @@ func TestNotifierReportsClicks(t *testing.T) {
 	}
 	d.click(t, plain, "default")
 	d.click(t, other, "default")
-	expectClick(t, clicks, "repo/usb")
+	expectClick(t, clicks, "repo/usb#default")
 
 	if err := n.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -261,7 +269,7 @@ func TestNotifierForgetsOldestWhenFull(t *testing.T) {
 	}
 	d.click(t, first, "default")
 	d.click(t, last, "default")
-	expectClick(t, clicks, "repo/later")
+	expectClick(t, clicks, "repo/later#default")
 }
 
 func TestNewWithoutSessionBus(t *testing.T) {
@@ -274,4 +282,57 @@ func TestNewWithoutSessionBus(t *testing.T) {
 	if !strings.Contains(err.Error(), "session bus") {
 		t.Errorf("error %q does not say what is missing", err)
 	}
+}
+
+// A notification with a tag replaces the one shown with that tag, and
+// Withdraw closes it; Unlock comes back as its own action; Critical is
+// the urgency hint.
+func TestNotifierTagsActionsAndUrgency(t *testing.T) {
+	n, d, clicks := newTestNotifier(t)
+	stale := Notification{Title: "nas has a stale lock", Target: "repo/nas", Tag: "repo/nas", Actions: []Action{{"unlock", "Unlock"}}}
+	first := post(t, n, d, stale)
+	call := d.lastCall(t)
+	if want := []string{"default", "Open", "unlock", "Unlock"}; !slices.Equal(call.Actions, want) {
+		t.Errorf("actions %q, want %q", call.Actions, want)
+	}
+	if v := call.Hints["urgency"].Value(); v != byte(1) {
+		t.Errorf("urgency hint %v, want 1 (normal)", v)
+	}
+	d.click(t, first, "unlock")
+	expectClick(t, clicks, "repo/nas#unlock")
+
+	failed := post(t, n, d, Notification{Title: "A backup of nas failed", Target: "repo/nas", Tag: "repo/nas", Critical: true})
+	if call := d.lastCall(t); call.ReplacesID != first || failed != first {
+		t.Errorf("the second notification of nas replaces %d (got id %d), want %d", call.ReplacesID, failed, first)
+	}
+	if v := d.lastCall(t).Hints["urgency"].Value(); v != byte(2) {
+		t.Errorf("urgency hint %v, want 2 (critical)", v)
+	}
+	other := post(t, n, d, Notification{Title: "usb has a stale lock", Target: "repo/usb", Tag: "repo/usb"})
+	if d.lastCall(t).ReplacesID != 0 {
+		t.Error("another tag replaced a notification")
+	}
+
+	if err := n.Withdraw("repo/nas"); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Withdraw("repo/nas"); err != nil { // shown no more: nothing to do
+		t.Fatal(err)
+	}
+	if err := n.Withdraw("repo/never"); err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	closes := slices.Clone(d.closes)
+	d.mu.Unlock()
+	if !slices.Equal(closes, []uint32{first}) {
+		t.Errorf("CloseNotification calls %v, want one for %d", closes, first)
+	}
+	// A new notification of nas is new again, not a replacement.
+	post(t, n, d, stale)
+	if d.lastCall(t).ReplacesID != 0 {
+		t.Error("a notification after Withdraw replaced the withdrawn one")
+	}
+	d.click(t, other, "default")
+	expectClick(t, clicks, "repo/usb#default")
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -22,24 +23,36 @@ import (
 // instance. So onClick is never called here.
 type toastNotifier struct{ appName string }
 
-func newNotifier(appName string, _ func(string)) (Notifier, error) {
+func newNotifier(appName string, _ func(string, string)) (Notifier, error) {
 	return toastNotifier{appName: appName}, nil
 }
 
 // Post waits for PowerShell, about a second, so that errors are returned.
 func (t toastNotifier) Post(n Notification) error {
+	return runPowerShell(toastScript(n, t.appName), "show toast "+strconv.Quote(n.Title))
+}
+
+// Withdraw removes the toast tagged tag from the action center.
+func (t toastNotifier) Withdraw(tag string) error {
+	if tag == "" {
+		return nil
+	}
+	return runPowerShell(withdrawScript(tag), "remove toast "+strconv.Quote(tag))
+}
+
+func runPowerShell(script, what string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// The script comes on stdin, never on the command line, so user text
 	// cannot be read as PowerShell arguments.
 	cmd := exec.CommandContext(ctx, "powershell.exe", "-NoProfile", "-NonInteractive", "-Command", "-")
-	cmd.Stdin = strings.NewReader(toastScript(n, t.appName))
+	cmd.Stdin = strings.NewReader(script)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	// The tray is a GUI program: without this every toast flashes a console.
 	cmd.SysProcAttr = &syscall.SysProcAttr{HideWindow: true, CreationFlags: windows.CREATE_NO_WINDOW}
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("notifications: show toast %q with PowerShell: %w: %s", n.Title, err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("notifications: %s with PowerShell: %w: %s", what, err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
 }

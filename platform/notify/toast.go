@@ -29,6 +29,9 @@ func toastScript(n Notification, appName string) string {
 	if n.Target != "" {
 		fmt.Fprintf(&x, ` activationType="protocol" launch="%s"`, xmlEscape(targetURL(n.Target)))
 	}
+	if n.Critical {
+		x.WriteString(` scenario="urgent"`) // shown until dismissed, Windows 11 22H2+; older ones ignore it
+	}
 	x.WriteString(`><visual><binding template="ToastGeneric">`)
 	fmt.Fprintf(&x, "<text>%s</text><text>%s</text>", xmlEscape(n.Title), xmlEscape(n.Body))
 	if appName != "" {
@@ -39,7 +42,18 @@ func toastScript(n Notification, appName string) string {
 		src := "file:///" + strings.ReplaceAll(n.Icon, `\`, "/")
 		fmt.Fprintf(&x, `<image placement="appLogoOverride" src="%s"/>`, xmlEscape(src))
 	}
-	x.WriteString("</binding></visual></toast>")
+	x.WriteString("</binding></visual>")
+	if n.Target != "" && len(n.Actions) > 0 {
+		// A button opens lockwatch://<action>/<name>, as a click on the
+		// toast opens lockwatch://<Target>.
+		x.WriteString("<actions>")
+		for _, a := range n.Actions {
+			fmt.Fprintf(&x, `<action content="%s" activationType="protocol" arguments="%s"/>`,
+				xmlEscape(a.Label), xmlEscape(targetURL(ActionTarget(n.Target, a.ID))))
+		}
+		x.WriteString("</actions>")
+	}
+	x.WriteString("</toast>")
 
 	// The WinRT type literals load the toast API; they work in Windows
 	// PowerShell 5.1 (powershell.exe), which every Windows 10/11 has, but not
@@ -49,7 +63,39 @@ func toastScript(n Notification, appName string) string {
 		"$null = [Windows.Data.Xml.Dom.XmlDocument, Windows.Data.Xml.Dom, ContentType = WindowsRuntime]; " +
 		"$x = New-Object Windows.Data.Xml.Dom.XmlDocument; " +
 		"$x.LoadXml(" + psQuote(x.String()) + "); " +
-		"[Windows.UI.Notifications.ToastNotificationManager]::CreateToastNotifier(" + psQuote(powershellAUMID) + ").Show([Windows.UI.Notifications.ToastNotification]::new($x)) " +
+		"$t = [Windows.UI.Notifications.ToastNotification]::new($x); " +
+		tagging(n.Tag) +
+		"[Windows.UI.Notifications.ToastNotificationManager]::CreateToastNotifier(" + psQuote(powershellAUMID) + ").Show($t) " +
+		"} catch { [Console]::Error.WriteLine($_); exit 1 }\n"
+}
+
+// toastGroup is the group of every lockwatch toast: with the tag, it
+// names the toast to replace or remove.
+const toastGroup = "lockwatch"
+
+// tagging sets the toast's tag, so that a new toast with the same tag
+// replaces it and withdrawScript can remove it. Windows allows 64
+// characters; a longer tag is cut (the repository names a tag carries are
+// short, and a cut one still replaces its own).
+func tagging(tag string) string {
+	if tag == "" {
+		return ""
+	}
+	return "$t.Tag = " + psQuote(toastTag(tag)) + "; $t.Group = " + psQuote(toastGroup) + "; "
+}
+
+func toastTag(tag string) string {
+	if r := []rune(tag); len(r) > 64 {
+		return string(r[:64])
+	}
+	return tag
+}
+
+// withdrawScript removes the toast tagged tag from the action center.
+func withdrawScript(tag string) string {
+	return "$ErrorActionPreference = 'Stop'; try { " +
+		"$null = [Windows.UI.Notifications.ToastNotificationManager, Windows.UI.Notifications, ContentType = WindowsRuntime]; " +
+		"[Windows.UI.Notifications.ToastNotificationManager]::History.Remove(" + psQuote(toastTag(tag)) + ", " + psQuote(toastGroup) + ", " + psQuote(powershellAUMID) + ") " +
 		"} catch { [Console]::Error.WriteLine($_); exit 1 }\n"
 }
 

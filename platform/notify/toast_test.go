@@ -127,3 +127,32 @@ func TestXMLEscape(t *testing.T) {
 		}
 	}
 }
+
+// A toast with a tag replaces its predecessor and can be withdrawn; its
+// Unlock button opens lockwatch://unlock/NAME.
+func TestToastTagActionsAndWithdraw(t *testing.T) {
+	s := toastScript(Notification{Title: "nas has a stale lock", Target: "repo/my nas", Tag: "repo/my nas",
+		Actions: []Action{{ID: "unlock", Label: "Unlock"}}, Critical: true}, "lockwatch")
+	for _, want := range []string{
+		`<action content="Unlock" activationType="protocol" arguments="lockwatch://unlock/my%20nas"/>`,
+		`launch="lockwatch://repo/my%20nas"`,
+		`scenario="urgent"`,
+		"$t.Tag = 'repo/my nas'; $t.Group = 'lockwatch'; ",
+		".Show($t)",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("toast script lacks %s:\n%s", want, s)
+		}
+	}
+	if target, ok := ParseURL("lockwatch://unlock/my%20nas/"); !ok || target != "unlock/my nas" {
+		t.Errorf("the button's link parses as %q, %v", target, ok)
+	}
+	plain := toastScript(Notification{Title: "t"}, "")
+	if strings.Contains(plain, "$t.Tag") || strings.Contains(plain, "<actions>") || strings.Contains(plain, "scenario") {
+		t.Errorf("a plain toast has a tag, actions or a scenario:\n%s", plain)
+	}
+	w := withdrawScript("repo/it's")
+	if !strings.Contains(w, "History.Remove('repo/it''s', 'lockwatch', ") || strings.Count(w, "\n") != 1 {
+		t.Errorf("withdraw script:\n%s", w)
+	}
+}

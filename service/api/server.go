@@ -30,7 +30,7 @@ type UnlockRequest struct {
 	All      bool           `json:"all,omitempty"`
 	Confirm  bool           `json:"confirm,omitempty"`
 	Verdicts []lock.Verdict `json:"verdicts,omitempty"`
-	By       string         `json:"by,omitempty"` // who asks, for the audit trail: "tray", "cli", "run"; default "api"
+	By       string         `json:"by,omitempty"` // who asks, for the audit trail: "tray", "notification", "cli", "run"; default "api"
 }
 
 // options checks the request and says what to remove.

@@ -5,7 +5,7 @@ import (
 )
 
 // RecordRemovals writes the audit trail of an unlock: one entry per removed
-// lock with its verdict, its reason and who asked ("auto", "tray", "cli", "api", "run").
+// lock with its verdict, its reason and who asked ("auto", "tray", "notification", "cli", "api", "run").
 func RecordRemovals(st *store.Store, res UnlockResult, by string) ([]store.Event, error) {
 	if len(res.Removed) == 0 {
 		return nil, nil

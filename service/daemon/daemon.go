@@ -514,7 +514,7 @@ func (d *Daemon) CheckNow(ctx context.Context, name string) (check.RepoStatus, e
 	return check.RepoStatus{}, fmt.Errorf("%s: %w", name, ErrUnknownRepo)
 }
 
-// Unlock removes locks on behalf of by ("tray", "cli", "api") and records it.
+// Unlock removes locks on behalf of by ("tray", "notification", "cli", "api") and records it.
 func (d *Daemon) Unlock(ctx context.Context, name string, opts check.UnlockOptions, by string) (check.UnlockResult, error) {
 	r, checker, err := d.repo(name)
 	if err != nil {

@@ -80,7 +80,7 @@ type Event struct {
 	Lock    *LockRecord `json:"lock,omitempty"`
 	Verdict string      `json:"verdict,omitempty"`
 	Reason  string      `json:"reason,omitempty"`
-	By      string      `json:"by,omitempty"`     // "auto", "tray", "cli", "api", "run"
+	By      string      `json:"by,omitempty"`     // "auto", "tray", "notification", "cli", "api", "run"
 	Method  string      `json:"method,omitempty"` // e.g. "deleted lock files", "restic unlock"
 	// State change:
 	From   string `json:"from,omitempty"`
