@@ -595,3 +595,44 @@ func colorDistance(a, b color.RGBA) int {
 	}
 	return d
 }
+
+// WaitItem waits until the panel's watcher lists an item of the process
+// pid and returns it, to read its properties and menu over the bus as the
+// panel does.
+func (p *Panel) WaitItem(t testing.TB, pid int, timeout time.Duration) *Item {
+	t.Helper()
+	conn := p.s.Connect(t)
+	watcher := conn.Object(WatcherName, WatcherPath)
+	var found *Item
+	ok := poll(timeout, func() bool {
+		var items []string
+		v, err := watcher.GetProperty(WatcherIface + ".RegisteredStatusNotifierItems")
+		if err != nil || v.Store(&items) != nil {
+			return false
+		}
+		for _, entry := range items {
+			name, path, _ := strings.Cut(entry, "/")
+			var owner uint32
+			if conn.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixProcessID", 0, name).Store(&owner) == nil && int(owner) == pid {
+				found = &Item{BusName: name, Path: dbus.ObjectPath("/" + path), Service: entry, owner: name, conn: conn, gone: make(chan struct{})}
+				return true
+			}
+		}
+		return false
+	})
+	if !ok {
+		t.Fatalf("traytest: the panel lists no item of PID %d within %s", pid, timeout)
+	}
+	return found
+}
+
+// Keys types keys (xdotool key names, e.g. "Down", "Return") into whatever
+// has the keyboard: a menu the panel opened grabs it.
+func (s *Session) Keys(t testing.TB, keys ...string) {
+	t.Helper()
+	cmd := exec.Command("xdotool", append([]string{"key", "--delay", "100"}, keys...)...)
+	cmd.Env = s.Env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("traytest: xdotool key %v: %v\n%s", keys, err, out)
+	}
+}

@@ -57,6 +57,13 @@ func (b *localBackend) List(ctx context.Context, dir string) ([]FileInfo, error)
 	}
 	d, err := os.Open(full)
 	if errors.Is(err, fs.ErrNotExist) {
+		// restic reads a missing directory as empty. But if the config is
+		// gone too, so is the repository — a USB disk or a NAS share that
+		// is not mounted leaves an empty mount point — and "no locks"
+		// would be a lie.
+		if _, err := os.Stat(filepath.Join(b.dir, "config")); errors.Is(err, fs.ErrNotExist) {
+			return nil, &missingRepoError{location: b.dir}
+		}
 		return nil, nil
 	}
 	if err != nil {

@@ -294,3 +294,37 @@ func TestFingerprint(t *testing.T) {
 		t.Error("password file replaced, fingerprint did not change")
 	}
 }
+
+// A repository opened once and then gone — a USB disk unplugged, a NAS
+// share unmounted, leaving an empty mount point — is missing, not "no
+// locks": the reader that opened it keeps no stale idea of it.
+func TestLocalRepositoryGoneAfterOpen(t *testing.T) {
+	ctx := context.Background()
+	d := demotest.LocalRepo(t)
+	r, err := Open(ctx, &config.Repo{Repository: d.Location, PasswordFile: d.PasswordFile}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.ListLocks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(d.Location, d.Location+".unplugged"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(d.Location, 0o700); err != nil { // the empty mount point
+		t.Fatal(err)
+	}
+	if _, err := r.ListLocks(ctx); !errors.Is(err, reader.ErrRepoMissing) {
+		t.Fatalf("listing locks of an unmounted repository: %v, want reader.ErrRepoMissing", err)
+	}
+	if err := os.Remove(d.Location); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(d.Location+".unplugged", d.Location); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.ListLocks(ctx); err != nil {
+		t.Fatalf("plugged in again: %v", err)
+	}
+}
