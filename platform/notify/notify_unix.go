@@ -34,11 +34,11 @@ const (
 // busNotifier posts through the notification server on the session bus and
 // turns its ActionInvoked signals into onClick calls.
 type busNotifier struct {
-	conn    *dbus.Conn
-	appName string
+	conn     *dbus.Conn
+	appName  string
 	onAction func(target, action string)
 	match    []dbus.MatchOption
-	done    chan struct{} // closed when watch returns
+	done     chan struct{} // closed when watch returns
 
 	closeOnce sync.Once
 	closeErr  error
@@ -58,8 +58,8 @@ func newNotifier(appName string, onAction func(target, action string)) (Notifier
 		return nil, fmt.Errorf("notifications: connect to the D-Bus session bus (is DBUS_SESSION_BUS_ADDRESS set?): %w", err)
 	}
 	n := &busNotifier{
-		conn:    conn,
-		appName: appName,
+		conn:     conn,
+		appName:  appName,
 		onAction: onAction,
 		done:     make(chan struct{}),
 		targets:  make(map[uint32]string),
