@@ -56,11 +56,12 @@ package: deps
 	mkdir -p dist
 	$(FYNE) package -os linux -release && mv -f lockwatch.tar.xz dist/
 
-# PNGs of the main window and the settings window, taken under Xvfb by the
+# PNGs of the main window, the settings window and the tray menu as
+# xfce4-panel draws it, taken under Xvfb by the
 # end-to-end tests (needs root for nothing; see app_tray_integration_test.go).
 screenshots: deps
 	mkdir -p docs
-	LOCKWATCH_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run 'TestScreenshots' .
+	LOCKWATCH_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run 'TestScreenshots|TestRealPanelMenuUnlocks' .
 
 # What the tray costs at rest (wakeups, CPU, RSS of every lockwatch process)
 # and how fast its window opens, against the budgets of issue 11. About 2

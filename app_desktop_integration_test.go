@@ -3,6 +3,7 @@
 package main
 
 import (
+	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,7 +49,9 @@ func TestRealPanelMenuUnlocks(t *testing.T) {
 	panel.ClickIcon(t, 1)
 	popup := s.WaitPopup(t, before, 10*time.Second)
 	if dir := os.Getenv("LOCKWATCH_SCREENSHOTS"); dir != "" {
-		s.Screenshot(t, filepath.Join(dir, "tray-menu.png"))
+		// The panel's left end, with the icon and the menu it opened.
+		area := image.Rect(0, 0, popup.X+popup.W, popup.Y+popup.H).Inset(-12).Intersect(image.Rect(0, 0, 1280, 800))
+		s.ScreenshotArea(t, area, filepath.Join(dir, "tray-menu.png"))
 	}
 	if popup.H < 200 {
 		t.Errorf("the menu the panel drew is %dx%d, too small for lockwatch's", popup.W, popup.H)

@@ -636,3 +636,17 @@ func (s *Session) Keys(t testing.TB, keys ...string) {
 		t.Fatalf("traytest: xdotool key %v: %v\n%s", keys, err, out)
 	}
 }
+
+// ScreenshotArea saves the part r of the screen as a PNG at path.
+func (s *Session) ScreenshotArea(t testing.TB, r image.Rectangle, path string) {
+	t.Helper()
+	img := subImage(s.screenImage(t), r)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatalf("traytest: %v", err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatalf("traytest: write %s: %v", path, err)
+	}
+}
