@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockwatch/lockwatch/app/client"
 	"github.com/lockwatch/lockwatch/app/traytest"
 	"github.com/lockwatch/lockwatch/service/daemon"
 	"github.com/lockwatch/lockwatch/service/demo"
@@ -52,6 +53,7 @@ func appSession(t *testing.T, desktop func(*traytest.Session)) (*traytest.Sessio
 	home := t.TempDir()
 	runtime := filepath.Join(home, "run")
 	os.MkdirAll(runtime, 0o700)
+	t.Setenv("XDG_RUNTIME_DIR", runtime) // the test's own hand-overs reach the app's sockets
 	env := append(append([]string{}, s.Env...), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
 		"XDG_STATE_HOME="+filepath.Join(home, "state"), "XDG_RUNTIME_DIR="+runtime, "LANG=en_US.UTF-8")
 	cmd := exec.Command(lockwatchGUI(t), "--config", cfgPath)
@@ -188,13 +190,32 @@ func TestNoTrayHostOpensTheWindowAndSaysWhy(t *testing.T) {
 	waitFor(t, 30*time.Second, "the main window opens by itself", func() bool { return windowTitled(t, s, "lockwatch — nas") })
 }
 
+// Settings… opens the settings window in a window process; Details… then
+// goes to that same process (one window process, never two), and when its
+// last window closes the process ends while the tray stays.
 func TestTraySettingsOpensTheSettingsWindow(t *testing.T) {
 	var w *traytest.Watcher
-	s, _, _, _ := appSession(t, func(s *traytest.Session) { w = s.StartWatcher(t) })
+	s, p, _, _ := appSession(t, func(s *traytest.Session) { w = s.StartWatcher(t) })
 	menu := w.WaitItem(t, 30*time.Second).Menu(t)
 	menu.WaitLabel(t, "nas — ", 60*time.Second)
+	tray := p.Cmd.Process.Pid
+	if n := len(processTree(t, tray)); n != 1 {
+		t.Fatalf("the tray runs %d processes before any window is asked for, want itself alone", n)
+	}
 	menu.ClickLabel(t, "Settings…")
 	waitFor(t, 15*time.Second, "the settings window opens", func() bool { return windowTitled(t, s, "lockwatch settings") })
+	menu.Click(t, itemAfter(t, menu.Layout(t), "nas — ", "Details…"))
+	waitFor(t, 15*time.Second, "Details… opens the main window on nas", func() bool { return windowTitled(t, s, "lockwatch — nas") })
+	if n := len(processTree(t, tray)); n != 2 {
+		t.Errorf("the tray and %d window processes run, want one window process", n-1)
+	}
+	if !client.HandOver(client.Window, client.Quit, "") {
+		t.Fatal("the window process did not take the request to close") // as its windows' close buttons do
+	}
+	waitFor(t, 15*time.Second, "the window process ends", func() bool { return len(processTree(t, tray)) == 1 })
+	if p.Exited() {
+		t.Error("the tray ended with its windows")
+	}
 }
 
 // TestScreenshots saves the README's pictures (make screenshots): the app on
