@@ -16,23 +16,13 @@ static void beAgent(void) {
 import "C"
 
 import (
-	"syscall"
-
 	"fyne.io/systray"
 
 	"github.com/lockwatch/lockwatch/icons"
 )
 
-// runLoop shows the tray until quit closes; stop runs before it goes.
-// systray.Run must own the main thread on macOS.
-func runLoop(ready func(), quit <-chan struct{}, stop func()) {
-	go func() {
-		<-quit
-		stop()
-		systray.Quit()
-	}()
-	systray.Run(func() { C.beAgent(); ready() }, nil)
-}
+// becomeAgent keeps the tray out of the Dock (see beAgent).
+func becomeAgent() { C.beAgent() }
 
 // setIcon uses a template image, which the menu bar tints for light and
 // dark mode.
@@ -41,6 +31,3 @@ func setIcon(s icons.Status) { systray.SetTemplateIcon(icons.TemplatePNG(s), ico
 // setTitle does nothing: on macOS a title is text beside the icon in the
 // menu bar, which lockwatch does not want.
 func setTitle(string) {}
-
-// windowProcAttr: the tray asks the window process to quit when it does.
-func windowProcAttr() *syscall.SysProcAttr { return nil }

@@ -3,7 +3,6 @@ package tray
 import (
 	"bytes"
 	"image/png"
-	"syscall"
 
 	"fyne.io/systray"
 	"github.com/fyne-io/image/ico"
@@ -11,15 +10,9 @@ import (
 	"github.com/lockwatch/lockwatch/icons"
 )
 
-// runLoop shows the tray until quit closes; stop runs before it goes.
-func runLoop(ready func(), quit <-chan struct{}, stop func()) {
-	go func() {
-		<-quit
-		stop()
-		systray.Quit()
-	}()
-	systray.Run(ready, nil)
-}
+// becomeAgent does nothing: a program built with -H windowsgui has no
+// console and no taskbar button without a window.
+func becomeAgent() {}
 
 // setIcon converts the icon to .ico, the only format the Windows tray takes.
 func setIcon(s icons.Status) {
@@ -35,6 +28,3 @@ func setIcon(s icons.Status) {
 
 // setTitle does nothing: Windows shows no title for a tray icon.
 func setTitle(string) {}
-
-// windowProcAttr: the tray asks the window process to quit when it does.
-func windowProcAttr() *syscall.SysProcAttr { return nil }
