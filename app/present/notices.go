@@ -90,6 +90,20 @@ func (n *Notices) For(e store.Event, now time.Time) (notify.Notification, bool) 
 	return note, true
 }
 
+// LongBlocked is how long a stale lock may have blocked backups before its
+// notification is critical: by then a nightly backup has likely failed.
+const LongBlocked = 2 * time.Hour
+
+// BlockedLong reports whether r has a stale lock older than LongBlocked.
+func BlockedLong(r check.RepoStatus) bool {
+	for _, l := range r.Locks {
+		if l.Verdict.Stale() && l.Age() >= LongBlocked {
+			return true
+		}
+	}
+	return false
+}
+
 // UnlockAction is the action of a stale-lock notification's Unlock button.
 const UnlockAction = "unlock"
 

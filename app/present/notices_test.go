@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockwatch/lockwatch/service/check"
+	"github.com/lockwatch/lockwatch/service/lock"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
@@ -98,5 +100,20 @@ func TestNoticeTagsActionsAndUrgency(t *testing.T) {
 	removed, ok := n.For(store.Event{Seq: 3, Repo: "nas", Kind: store.KindRemoval, By: "auto", Verdict: "orphaned", Lock: &store.LockRecord{ID: "abc"}}, now)
 	if !ok || removed.Tag != "" || removed.Target != "repo/nas" {
 		t.Errorf("removal notice: %+v, %v", removed, ok)
+	}
+}
+
+// A stale lock that has blocked backups for hours makes its notice critical.
+func TestBlockedLong(t *testing.T) {
+	r := check.RepoStatus{Locks: []check.LockStatus{
+		{Verdict: lock.Live, AgeSeconds: 5 * 3600},
+		{Verdict: lock.Orphaned, AgeSeconds: 600},
+	}}
+	if BlockedLong(r) {
+		t.Error("a 10-minute orphaned lock (beside a 5 h live one) counts as blocking for hours")
+	}
+	r.Locks[1].AgeSeconds = 3 * 3600
+	if !BlockedLong(r) {
+		t.Error("a 3 h orphaned lock does not count as blocking for hours")
 	}
 }

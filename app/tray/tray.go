@@ -30,6 +30,7 @@ import (
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/daemon"
+	"github.com/lockwatch/lockwatch/service/store"
 )
 
 // Options say how to start the tray.
@@ -44,7 +45,8 @@ type Tray struct {
 	windows  *Windows
 	notifier notify.Notifier // nil when the desktop has no notification server
 	notices  *present.Notices
-	icon     string // the app icon as a file, for notifications ("" if none)
+	icon     string                         // the app icon as a file, for notifications ("" if none)
+	pending  map[string]notify.Notification // stale-lock notices waiting for their repository's status
 
 	mu      sync.Mutex
 	backend api.Backend
@@ -65,7 +67,8 @@ func Run(opts Options) error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	t := &Tray{opts: opts, windows: NewWindows(opts), notices: present.NewNotices(), quit: make(chan struct{})}
+	t := &Tray{opts: opts, windows: NewWindows(opts), notices: present.NewNotices(), quit: make(chan struct{}),
+		pending: map[string]notify.Notification{}}
 	err := client.Listen(ctx, client.Tray, func(request, target string) {
 		switch request {
 		case client.Quit:
@@ -162,6 +165,13 @@ func (t *Tray) handle(ev daemon.Event) {
 			}
 		}
 		t.show(st)
+		if n, ok := t.pending[ev.Repo]; ok && ev.Status != nil {
+			// The stale-lock notice waited for the status that says how
+			// long the lock has blocked backups.
+			delete(t.pending, ev.Repo)
+			n.Critical = present.BlockedLong(*ev.Status)
+			_ = t.notifier.Post(n)
+		}
 		if ev.Status != nil && t.notifier != nil && (ev.Status.State == check.StateOK || ev.Status.State == check.StateBusy) {
 			// The trouble is over: its notification goes too.
 			_ = t.notifier.Withdraw(present.NoticeTag(ev.Repo))
@@ -172,6 +182,10 @@ func (t *Tray) handle(ev daemon.Event) {
 		}
 		if n, ok := t.notices.For(*ev.Entry, time.Now()); ok {
 			n.Icon = t.icon
+			if ev.Entry.Kind == store.KindState && ev.Entry.To == string(check.StateStale) {
+				t.pending[ev.Repo] = n // posted with the status that follows
+				return
+			}
 			_ = t.notifier.Post(n)
 		}
 	case daemon.EventConfig:
