@@ -15,6 +15,17 @@ type Info struct {
 	StartTime time.Time
 	// Name is the executable's short name ("restic", "sleep"), "" when unknown.
 	Name string
+	// start is the OS's own exact record of the start (clock ticks since
+	// boot, a timeval, a FILETIME), zero when unknown. StartTime is derived
+	// from it and may move by a few milliseconds from one Lookup to the
+	// next; start does not, so it tells two processes with one PID apart.
+	start uint64
+}
+
+// Same reports whether i and o describe one process: the same PID and the
+// same exact start. A process whose start is unknown is never the same.
+func (i Info) Same(o Info) bool {
+	return i.Exists && o.Exists && i.PID == o.PID && i.start != 0 && i.start == o.start
 }
 
 // Lookup reports on pid. An error means the OS could not tell whether the

@@ -48,6 +48,7 @@ func lookup(pid int) (Info, error) {
 	info := Info{PID: pid, Exists: true}
 	if sec, nsec := p.P_starttime.Unix(); sec != 0 || nsec != 0 {
 		info.StartTime = time.Unix(sec, nsec)
+		info.start = uint64(sec)*1e6 + uint64(nsec/1e3)
 	}
 	comm := p.P_comm[:]
 	if i := bytes.IndexByte(comm, 0); i >= 0 {

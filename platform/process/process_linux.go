@@ -49,6 +49,7 @@ func lookup(pid int) (Info, error) {
 	// fields[0] is stat's field 3, so field 22 (starttime) is fields[19].
 	if ticks, err := strconv.ParseInt(fields[19], 10, 64); err == nil {
 		info.StartTime = bootToWall(ticks)
+		info.start = uint64(ticks)
 	}
 	return info, nil
 }

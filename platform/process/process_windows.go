@@ -49,6 +49,7 @@ func lookup(pid int) (Info, error) {
 	var created, exited, kernel, user windows.Filetime
 	if err := windows.GetProcessTimes(h, &created, &exited, &kernel, &user); err == nil {
 		info.StartTime = time.Unix(0, created.Nanoseconds())
+		info.start = uint64(created.HighDateTime)<<32 | uint64(created.LowDateTime)
 	}
 	buf := make([]uint16, windows.MAX_LONG_PATH)
 	n := uint32(len(buf))
