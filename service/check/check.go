@@ -59,6 +59,9 @@ type LockStatus struct {
 	GID        uint32       `json:"gid,omitempty"`
 	Verdict    lock.Verdict `json:"verdict"`
 	Reason     string       `json:"reason"`
+	// Owner is the process on this host judged to hold a live lock, kept
+	// for the service's exit watch; not part of the API.
+	Owner process.Info `json:"-"`
 }
 
 // ShortID is the first 8 hex digits, as restic prints storage IDs.
@@ -352,7 +355,7 @@ func (c *Checker) judge(l lock.Lock, now time.Time, host string) LockStatus {
 	j := lock.Judge(l, now, host, c.Probe)
 	ls := LockStatus{
 		ID: l.ID, Time: l.Time, Exclusive: l.Exclusive, Hostname: l.Hostname, Username: l.Username,
-		PID: l.PID, UID: l.UID, GID: l.GID, Verdict: j.Verdict, Reason: j.Reason,
+		PID: l.PID, UID: l.UID, GID: l.GID, Verdict: j.Verdict, Reason: j.Reason, Owner: j.Owner,
 	}
 	if !l.Time.IsZero() {
 		ls.AgeSeconds = int64(now.Sub(l.Time) / time.Second)

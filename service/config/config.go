@@ -118,6 +118,10 @@ type Defaults struct {
 	HistoryDays int `toml:"history_days"`
 	// Notifications turns the tray's OS notifications on or off.
 	Notifications bool `toml:"notifications"`
+	// Watch lets the service re-check a repository the moment a backup
+	// on this host ends or a lock appears in a local repository's locks/
+	// (on by default); false checks on the schedule only.
+	Watch bool `toml:"watch"`
 }
 
 // Repo is one [[repo]] table.

@@ -333,6 +333,7 @@ func TestParseDefaults(t *testing.T) {
 			Timeout:          Duration{2 * time.Minute},
 			HistoryDays:      DefaultHistoryDays,
 			Notifications:    true,
+			Watch:            true,
 		}
 		if cfg.Defaults != want {
 			t.Errorf("Parse(%q) defaults = %+v, want %+v", in, cfg.Defaults, want)
@@ -349,6 +350,7 @@ check_interval = "1m30s"
 hostname = " box "
 unrefreshed_after = "1h"
 timeout = "10s"
+watch = false
 
 [[repo]]
 name = "a"
@@ -367,7 +369,7 @@ auto_unlock = "unrefreshed"
 	}
 	d := cfg.Defaults
 	if d.Restic != "/usr/local/bin/restic" || d.CheckInterval.Duration != 90*time.Second ||
-		d.Hostname != "box" || d.UnrefreshedAfter.Duration != time.Hour || d.Timeout.Duration != 10*time.Second {
+		d.Hostname != "box" || d.UnrefreshedAfter.Duration != time.Hour || d.Timeout.Duration != 10*time.Second || d.Watch {
 		t.Errorf("defaults = %+v", d)
 	}
 	if h, err := cfg.HostName(); err != nil || h != "box" {

@@ -18,7 +18,7 @@ import (
 // Keys accepted in each table, in the order they are documented.
 var (
 	topKeys      = []string{"defaults", "repo"}
-	defaultsKeys = []string{"restic", "check_interval", "hostname", "unrefreshed_after", "timeout", "history_days", "notifications"}
+	defaultsKeys = []string{"restic", "check_interval", "hostname", "unrefreshed_after", "timeout", "history_days", "notifications", "watch"}
 	repoKeys     = []string{"name", "repository", "repository_file", "password_file", "password_command", "password_keyring", "env", "auto_unlock", "check_interval", "reader",
 		"max_snapshot_age", "snapshot_host", "snapshot_tags", "snapshot_paths", "resticprofile_status", "resticprofile_profile"}
 )
@@ -242,6 +242,12 @@ func (p *parser) defaults(m map[string]any, d *Defaults) {
 			} else {
 				p.add(line, "notifications must be true or false, not %s", typeName(v))
 			}
+		case "watch":
+			if b, ok := v.(bool); ok {
+				d.Watch = b
+			} else {
+				p.add(line, "watch must be true or false, not %s", typeName(v))
+			}
 		case "history_days":
 			if n, ok := v.(int64); ok && n >= 1 {
 				d.HistoryDays = int(n)
@@ -277,6 +283,9 @@ func (p *parser) finishDefaults(raw map[string]any, d *Defaults) {
 	}
 	if !isSet("notifications") {
 		d.Notifications = true
+	}
+	if !isSet("watch") {
+		d.Watch = true
 	}
 	if !isSet("history_days") {
 		d.HistoryDays = DefaultHistoryDays

@@ -25,6 +25,7 @@ func TestKeyringSourceAndAppSettings(t *testing.T) {
 		{"[[repo]]\nname = \"a\"\nrepository = \"/r\"\npassword_keyring = false\n", `c.toml:1: repo "a": no password source`},
 		{"[[repo]]\nname = \"a\"\nrepository = \"/r\"\npassword_keyring = \"yes\"\n", `c.toml:4: repo "a": password_keyring must be true or false`},
 		{"[defaults]\nnotifications = 1\nhistory_days = 0\n", `c.toml:2: notifications must be true or false`},
+		{"[defaults]\n\nwatch = \"no\"\n", `c.toml:3: watch must be true or false, not a string`},
 		{"[defaults]\nhistory_days = 0\n", `c.toml:2: history_days must be a whole number of days, at least 1`},
 	} {
 		_, err := Parse("c.toml", []byte(c.text))

@@ -55,6 +55,9 @@ type ProcessProbe func(pid int) (process.Info, error)
 type Judgement struct {
 	Verdict Verdict
 	Reason  string
+	// Owner is the process judged to hold a live lock, as the probe saw
+	// it; the service watches it for its exit.
+	Owner process.Info
 }
 
 // Judge applies restic's stale rule, with a kinder process check, to one
@@ -62,27 +65,27 @@ type Judgement struct {
 // I/O of its own: everything it knows comes from its arguments.
 func Judge(l Lock, now time.Time, host string, probe ProcessProbe) Judgement {
 	if l.Problem != "" {
-		return Judgement{Invalid, l.Problem}
+		return Judgement{Verdict: Invalid, Reason: l.Problem}
 	}
 	age := now.Sub(l.Time)
 	if age > StaleAfter {
-		return Judgement{Expired, fmt.Sprintf("not refreshed for %s (restic treats locks older than 30m as stale)", Age(age))}
+		return Judgement{Verdict: Expired, Reason: fmt.Sprintf("not refreshed for %s (restic treats locks older than 30m as stale)", Age(age))}
 	}
 	if l.Hostname != host {
-		return Judgement{Fresh, fmt.Sprintf("held by PID %d on host %q, refreshed %s; only that host can tell whether it still runs", l.PID, l.Hostname, ago(age))}
+		return Judgement{Verdict: Fresh, Reason: fmt.Sprintf("held by PID %d on host %q, refreshed %s; only that host can tell whether it still runs", l.PID, l.Hostname, ago(age))}
 	}
 	p, err := probe(l.PID)
 	if err != nil {
-		return Judgement{Fresh, fmt.Sprintf("could not inspect process %d (%v), so it may still run; refreshed %s", l.PID, err, ago(age))}
+		return Judgement{Verdict: Fresh, Reason: fmt.Sprintf("could not inspect process %d (%v), so it may still run; refreshed %s", l.PID, err, ago(age))}
 	}
 	if !p.Exists {
-		return Judgement{Orphaned, fmt.Sprintf("process %d is gone", l.PID)}
+		return Judgement{Verdict: Orphaned, Reason: fmt.Sprintf("process %d is gone", l.PID)}
 	}
 	if p.StartTime.IsZero() {
-		return Judgement{Live, fmt.Sprintf("process %d exists (its start time is hidden, likely another user's), so the lock may be in use", l.PID)}
+		return Judgement{Verdict: Live, Reason: fmt.Sprintf("process %d exists (its start time is hidden, likely another user's), so the lock may be in use", l.PID), Owner: p}
 	}
 	if late := p.StartTime.Sub(l.Time); late > StartMargin {
-		return Judgement{Orphaned, fmt.Sprintf("PID %d now belongs to %s, started %s after the lock was written", l.PID, nameOf(p), Age(late))}
+		return Judgement{Verdict: Orphaned, Reason: fmt.Sprintf("PID %d now belongs to %s, started %s after the lock was written", l.PID, nameOf(p), Age(late))}
 	}
 	// Say what is known: a start just after the lock's time is within
 	// what the clocks can tell apart, not proof it came first.
@@ -91,9 +94,9 @@ func Judge(l Lock, now time.Time, host string, probe ProcessProbe) Judgement {
 		started = fmt.Sprintf("started within %s of the lock's time (start times are exact only to a few seconds)", Age(StartMargin))
 	}
 	if !IsRestic(p.Name) && p.Name != "" {
-		return Judgement{Live, fmt.Sprintf("process %d (%s) is running and %s; it is not named restic, but may be a wrapper", l.PID, nameOf(p), started)}
+		return Judgement{Verdict: Live, Reason: fmt.Sprintf("process %d (%s) is running and %s; it is not named restic, but may be a wrapper", l.PID, nameOf(p), started), Owner: p}
 	}
-	return Judgement{Live, fmt.Sprintf("process %d (%s) is running and %s", l.PID, nameOf(p), started)}
+	return Judgement{Verdict: Live, Reason: fmt.Sprintf("process %d (%s) is running and %s", l.PID, nameOf(p), started), Owner: p}
 }
 
 // IsRestic reports whether a process name looks like restic itself
@@ -146,5 +149,5 @@ func Watched(j Judgement, watched, after time.Duration) Judgement {
 	if j.Verdict != Fresh || watched <= after {
 		return j
 	}
-	return Judgement{Unrefreshed, fmt.Sprintf("lock unchanged for %s; a running restic rewrites its lock every %s", Age(watched), Age(RefreshInterval))}
+	return Judgement{Verdict: Unrefreshed, Reason: fmt.Sprintf("lock unchanged for %s; a running restic rewrites its lock every %s", Age(watched), Age(RefreshInterval))}
 }

@@ -67,6 +67,10 @@ func TestJudge(t *testing.T) {
 			if !strings.Contains(got.Reason, tt.reason) {
 				t.Errorf("reason = %q, want it to contain %q", got.Reason, tt.reason)
 			}
+			// The service watches the owner of a live lock, and only that.
+			if owned := got.Owner.Exists && got.Owner.PID == tt.lock.PID; owned != (got.Verdict == Live) {
+				t.Errorf("owner = %+v for a %s lock", got.Owner, got.Verdict)
+			}
 		})
 	}
 }
@@ -122,8 +126,8 @@ func TestAge(t *testing.T) {
 }
 
 func TestWatched(t *testing.T) {
-	fresh := Judgement{Fresh, `held by PID 1 on host "mbp", refreshed 3m ago`}
-	live := Judgement{Live, "process 1 ('restic') is running"}
+	fresh := Judgement{Verdict: Fresh, Reason: `held by PID 1 on host "mbp", refreshed 3m ago`}
+	live := Judgement{Verdict: Live, Reason: "process 1 ('restic') is running"}
 	tests := []struct {
 		name     string
 		j        Judgement
@@ -135,7 +139,7 @@ func TestWatched(t *testing.T) {
 		{"fresh, seen exactly the grace", fresh, 15 * time.Minute, Fresh, "refreshed"},
 		{"fresh, unchanged past the grace", fresh, 16 * time.Minute, Unrefreshed, "lock unchanged for 16m; a running restic rewrites its lock every 5m"},
 		{"live stays live however long: its process runs", live, 2 * time.Hour, Live, "running"},
-		{"orphaned is already stale", Judgement{Orphaned, "process 1 is gone"}, time.Hour, Orphaned, "gone"},
+		{"orphaned is already stale", Judgement{Verdict: Orphaned, Reason: "process 1 is gone"}, time.Hour, Orphaned, "gone"},
 	}
 	for _, tt := range tests {
 		got := Watched(tt.j, tt.watched, 15*time.Minute)
