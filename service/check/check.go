@@ -103,6 +103,20 @@ type RepoStatus struct {
 	// Set by the service.
 	NextCheckAt time.Time `json:"next_check_at,omitzero"`
 	AutoUnlock  string    `json:"auto_unlock,omitempty"`
+	Watch       *Watch    `json:"watch,omitempty"`
+}
+
+// Watch says what makes the service re-check a repository between its
+// scheduled checks.
+type Watch struct {
+	// Owners counts the processes on this host holding the repository's
+	// live locks whose exit is watched.
+	Owners int `json:"owners"`
+	// LocksDir is true when a local repository's locks/ is watched, so
+	// that a lock written or removed is seen at once.
+	LocksDir bool `json:"locks_dir"`
+	// Note says in words what is not watched and why, if anything.
+	Note string `json:"note,omitempty"`
 }
 
 // Status is the outcome of checking several repositories.

@@ -77,6 +77,9 @@ type Daemon struct {
 	seen    map[string][]string        // lock IDs last observed, to skip needless store writes
 	seenAt  map[string]map[string]time.Time
 	subs    map[chan Event]struct{}
+	// watcher re-checks a repository as soon as something changes there;
+	// nil unless Run is running (a CLI's one-off check watches nothing).
+	watcher *watcher
 }
 
 // slot is the scheduler's view of one repository.
@@ -85,6 +88,7 @@ type slot struct {
 	next     time.Time
 	failures int
 	running  bool
+	again    bool // a watch asked for a check while one ran: check once more
 }
 
 // New loads the config and the stored state.
@@ -158,6 +162,9 @@ func (d *Daemon) setConfig(cfg *config.Config, stamp fileStamp) {
 // forget drops what the store knows of a repository no longer configured
 // (its history stays). Called with d.mu held.
 func (d *Daemon) forget(name string) {
+	if d.watcher != nil {
+		d.watcher.forget(name)
+	}
 	delete(d.states, name)
 	delete(d.seen, name)
 	delete(d.seenAt, name)
@@ -198,11 +205,20 @@ func (d *Daemon) poke() {
 // Run schedules checks until ctx ends.
 func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("lockwatch service started", "config", d.opts.ConfigPath, "pid", os.Getpid())
-	if d.watchConfig(ctx) {
-		d.mu.Lock()
+	watchingConfig := d.watchConfig(ctx)
+	w := newWatcher(d.log, d.checkSoon)
+	d.mu.Lock()
+	if watchingConfig {
 		d.rest = restWatched
-		d.mu.Unlock()
 	}
+	d.watcher = w
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.watcher = nil
+		d.mu.Unlock()
+		w.close()
+	}()
 	d.prune()
 	lastPrune := time.Now()
 	lastWall, lastMono := time.Now().Round(0), time.Now()
@@ -311,10 +327,30 @@ func (d *Daemon) runCheck(ctx context.Context, r *config.Repo) {
 		s.failures = 0
 	}
 	s.next = time.Now().Add(nextInterval(d.cfg.Interval(r), s.failures, rand.Float64()*0.2-0.1))
+	if s.again {
+		s.again = false
+		s.next = time.Now()
+	}
 	s.status.NextCheckAt = s.next
 	st = s.status
 	d.poke()
 	go d.publish(Event{Type: EventRepo, Repo: r.Name, Status: &st}) // now with its next check
+}
+
+// checkSoon makes a repository due now, for a watch that saw something
+// change there. A check under way runs once more when it ends: it may have
+// read the repository before the change.
+func (d *Daemon) checkSoon(name string) {
+	d.mu.Lock()
+	if s := d.repos[name]; s != nil {
+		if s.running {
+			s.again = true
+		} else {
+			s.next = time.Now()
+		}
+	}
+	d.mu.Unlock()
+	d.poke()
 }
 
 // check runs one check (with auto-unlock), stores and publishes the outcome.
@@ -343,6 +379,12 @@ func (d *Daemon) check(ctx context.Context, r *config.Repo) check.RepoStatus {
 	}
 	last, ran := check.LastRuns(d.store, r.Name)
 	check.ApplyLastRun(&st, last, ran)
+	d.mu.Lock()
+	w := d.watcher
+	d.mu.Unlock()
+	if w != nil {
+		st.Watch = w.follow(r, st, cfg.Defaults.Watch)
+	}
 	d.update(r.Name, st)
 	return st
 }

@@ -18,3 +18,9 @@ func NewSlowSource(t testing.TB) *SlowSource {
 	t.Skip("a slow source is a Linux FUSE filesystem")
 	return nil
 }
+
+// Mirror is a FUSE file system served by the test: Linux only.
+func Mirror(t testing.TB) string {
+	t.Skip("a mirror is a Linux FUSE filesystem")
+	return ""
+}
