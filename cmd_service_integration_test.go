@@ -444,8 +444,14 @@ func TestServiceAPI(t *testing.T) {
 	status := exec.Command(lockwatchBinary(t), "--config", cfgPath, "status", "--json")
 	status.Env = env
 	out, _ = status.CombinedOutput()
-	if !strings.Contains(string(out), `"source": "service"`) || !strings.Contains(string(out), `"next_check_at"`) {
+	if !strings.Contains(string(out), `"source": "service"`) || !strings.Contains(string(out), `"next_check_at"`) ||
+		!strings.Contains(string(out), `"locks_dir": true`) {
 		t.Errorf("status --json:\n%s", out)
+	}
+	text := exec.Command(lockwatchBinary(t), "--config", cfgPath, "status")
+	text.Env = env
+	if out, _ := text.CombinedOutput(); !strings.Contains(string(out), "auto-unlock off; watching locks/") {
+		t.Errorf("status does not say what is watched:\n%s", out)
 	}
 	raw, _ := s.client.Status(ctx)
 	assertNoSecret(t, "status output and API", string(out)+fmt.Sprint(raw, h))

@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lockwatch/lockwatch/service/api"
+	"github.com/lockwatch/lockwatch/service/check"
 )
 
 func newStatusCommand() *cobra.Command {
@@ -56,7 +58,10 @@ EXIT STATUS
 				printStatus(w, st)
 				for _, r := range st.Repos {
 					if !r.NextCheckAt.IsZero() {
-						fmt.Fprintf(w, "%s: checked %s, next check %s, auto-unlock %s\n", r.Name, clock(r.CheckedAt), clock(r.NextCheckAt), r.AutoUnlock)
+						fmt.Fprintf(w, "%s: checked %s, next check %s, auto-unlock %s%s\n", r.Name, clock(r.CheckedAt), clock(r.NextCheckAt), r.AutoUnlock, watching(r.Watch))
+					}
+					if r.Watch != nil && r.Watch.Note != "" {
+						fmt.Fprintf(w, "  %s\n", shown(r.Watch.Note))
 					}
 				}
 			}
@@ -65,6 +70,25 @@ EXIT STATUS
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	return cmd
+}
+
+// watching says what makes the service check a repository between its
+// scheduled checks.
+func watching(w *check.Watch) string {
+	if w == nil {
+		return ""
+	}
+	var what []string
+	if w.LocksDir {
+		what = append(what, "locks/")
+	}
+	if w.Owners > 0 {
+		what = append(what, plural(w.Owners, "running backup"))
+	}
+	if len(what) == 0 {
+		return "; between checks nothing is watched"
+	}
+	return "; watching " + strings.Join(what, " and ")
 }
 
 func clock(t time.Time) string {
