@@ -25,7 +25,7 @@ APT_PACKAGES := restic rclone openssh-server strace gcc pkg-config libgl1-mesa-d
 # a cache dir; the system's apt setup stays as it is).
 RESTIC_PACKAGES := . ./app/... ./service/...
 
-.PHONY: all build nogui cross windows package screenshots run demo test test-restic-0.18 test-fresh deps vet fuzz bench-tray clean
+.PHONY: all build nogui cross windows package screenshots run demo test test-restic-0.18 test-fresh deps vet fuzz bench-tray bench-watch clean
 
 all: build
 
@@ -68,6 +68,12 @@ screenshots: deps
 # minutes; run it on an otherwise idle machine.
 bench-tray: deps
 	$(GO) test -count=1 -run '^$$' -bench BenchmarkTrayAtRest -benchtime 1x .
+
+# How soon the service knows that a backup died or a lock appeared (p50/p95
+# over LOCKWATCH_BENCH_SAMPLES real restic processes, 20 by default), and
+# what its watches cost at rest. Needs root (sftp); about 5 minutes.
+bench-watch: deps
+	$(GO) test -count=1 -run '^$$' -bench 'KillTo|LockToBusy|WatchAtRest' -benchtime 1x -timeout 30m ./service/daemon
 
 # The app on your config when LOCKWATCH_CONFIG names one, else on the demo
 # repository (a real orphaned lock made by `lockwatch demo`). The check is

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,20 +74,13 @@ EXIT STATUS
 // watching says what makes the service check a repository between its
 // scheduled checks.
 func watching(w *check.Watch) string {
-	if w == nil {
+	switch {
+	case w == nil:
 		return ""
-	}
-	var what []string
-	if w.LocksDir {
-		what = append(what, "locks/")
-	}
-	if w.Owners > 0 {
-		what = append(what, plural(w.Owners, "running backup"))
-	}
-	if len(what) == 0 {
+	case w.What() == "":
 		return "; between checks nothing is watched"
 	}
-	return "; watching " + strings.Join(what, " and ")
+	return "; watching " + w.What()
 }
 
 func clock(t time.Time) string {

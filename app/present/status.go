@@ -172,6 +172,9 @@ func CheckedLine(r check.RepoStatus) string {
 	if !r.NextCheckAt.IsZero() {
 		line += ", next " + r.NextCheckAt.Local().Format("15:04:05")
 	}
+	if what := r.Watch.What(); what != "" {
+		line += ", watching " + what
+	}
 	if r.AutoUnlock != "" && r.AutoUnlock != "off" {
 		line += ", auto-unlock " + r.AutoUnlock
 	}

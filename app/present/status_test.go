@@ -73,6 +73,10 @@ func TestCheckedLineShowsRunsAndSnapshots(t *testing.T) {
 	if !strings.Contains(line, "last run Nov 22 02:00 locked") || !strings.Contains(line, "newest snapshot 31h ago") {
 		t.Errorf("checked line: %q", line)
 	}
+	r.NextCheckAt, r.Watch = time.Now(), &check.Watch{Owners: 2, LocksDir: true}
+	if line := CheckedLine(r); !strings.Contains(line, ", watching locks/ and 2 running backups") {
+		t.Errorf("checked line of a watched repository: %q", line)
+	}
 	if got := RepoLabel(r); got != "nas — failed: no snapshot from host mbp for 31h; expected every 26h" {
 		t.Errorf("label: %q", got)
 	}

@@ -119,6 +119,25 @@ type Watch struct {
 	Note string `json:"note,omitempty"`
 }
 
+// What says in a few words what is watched: "locks/ and 2 running
+// backups", "" for nothing.
+func (w *Watch) What() string {
+	if w == nil {
+		return ""
+	}
+	var what []string
+	if w.LocksDir {
+		what = append(what, "locks/")
+	}
+	switch {
+	case w.Owners == 1:
+		what = append(what, "1 running backup")
+	case w.Owners > 1:
+		what = append(what, fmt.Sprintf("%d running backups", w.Owners))
+	}
+	return strings.Join(what, " and ")
+}
+
 // Status is the outcome of checking several repositories.
 type Status struct {
 	CheckedAt time.Time    `json:"checked_at"`

@@ -32,7 +32,7 @@ password_file = "/etc/restic/pw"
 env = { AWS_SECRET_ACCESS_KEY = "env-s3cr3t" }
 `
 
-func newSettingsDaemon(t *testing.T, text string) (*Daemon, string) {
+func newSettingsDaemon(t testing.TB, text string) (*Daemon, string) {
 	t.Helper()
 	// A stand-in keyring (go-keyring's in-memory mock): in-process tests must not
 	// reach the developer's keyring; TestKeyringWithARealSecretService runs a real one.

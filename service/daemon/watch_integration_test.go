@@ -27,7 +27,7 @@ const notScheduled = 30 * time.Second
 
 // watchConfig is a config of the given repositories (name → repo, extra
 // lines of its table), checked hourly.
-func watchConfig(t *testing.T, repos map[string]*demo.Repo, extra string) string {
+func watchConfig(t testing.TB, repos map[string]*demo.Repo, extra string) string {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "[defaults]\nrestic = %q\ncheck_interval = \"1h\"\ntimeout = \"60s\"\n%s\n", demotest.Restic(t), extra)
@@ -48,11 +48,11 @@ func watchConfig(t *testing.T, repos map[string]*demo.Repo, extra string) string
 // statuses runs d's scheduler until the test ends and hands out the
 // repository statuses it publishes.
 type statuses struct {
-	t      *testing.T
+	t      testing.TB
 	events <-chan Event
 }
 
-func runWatched(t *testing.T, d *Daemon) *statuses {
+func runWatched(t testing.TB, d *Daemon) *statuses {
 	t.Helper()
 	events, unsubscribe := d.Subscribe()
 	ctx, cancel := context.WithCancel(context.Background())
