@@ -362,9 +362,11 @@ func (d *Daemon) check(ctx context.Context, r *config.Repo) check.RepoStatus {
 	d.mu.Unlock()
 	// Every restic call has its own timeout; this bounds the whole check,
 	// so a hanging backend can only ever hold up its own repository.
-	ctx, cancel := context.WithTimeout(ctx, 3*cfg.Defaults.Timeout.Duration)
+	cut := &checkCutError{limit: 3 * cfg.Defaults.Timeout.Duration}
+	ctx, cancel := context.WithTimeoutCause(ctx, cut.limit, cut)
 	defer cancel()
 	st := checker.Check(ctx, r)
+	cut.explain(ctx, &st)
 	if verdicts := r.AutoUnlock.Verdicts(); verdicts != nil && hasAny(st, verdicts) {
 		done := d.removalOf(r.Name)
 		res, err := checker.Unlock(ctx, r, check.UnlockOptions{Verdicts: verdicts})
@@ -376,6 +378,7 @@ func (d *Daemon) check(ctx context.Context, r *config.Repo) check.RepoStatus {
 			d.log.Info("auto-unlock", "repo", r.Name, "removed", len(res.Removed))
 		}
 		st = checker.Check(ctx, r)
+		cut.explain(ctx, &st)
 	}
 	last, ran := check.LastRuns(d.store, r.Name)
 	check.ApplyLastRun(&st, last, ran)
@@ -387,6 +390,22 @@ func (d *Daemon) check(ctx context.Context, r *config.Repo) check.RepoStatus {
 	}
 	d.update(r.Name, st)
 	return st
+}
+
+// checkCutError is why a check was stopped at its limit.
+type checkCutError struct{ limit time.Duration }
+
+func (e *checkCutError) Error() string {
+	return fmt.Sprintf("the check ran out of time: stopped after %s (3 × the timeout)", e.limit)
+}
+
+// explain says so in the status of a check that failed because it was
+// cut: the step under way reports only "context deadline exceeded".
+func (e *checkCutError) explain(ctx context.Context, st *check.RepoStatus) {
+	if st.State != check.StateError || context.Cause(ctx) != e || strings.Contains(st.Error, e.Error()) {
+		return
+	}
+	st.Error = e.Error() + " (" + st.Error + ")"
 }
 
 func hasAny(st check.RepoStatus, verdicts []lock.Verdict) bool {
