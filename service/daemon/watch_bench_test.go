@@ -192,11 +192,9 @@ func BenchmarkWatchAtRest(b *testing.B) {
 		b.Run(strings.TrimPrefix(mode, "watch = "), func(b *testing.B) {
 			d, _ := newSettingsDaemon(b, watchConfig(b, repos, mode))
 			s := runWatched(b, d)
-			for name := range repos {
-				s.waitFor(name, "the repository is checked", func(st check.RepoStatus) bool {
-					return st.State == check.StateBusy && (mode == "watch = false" || watched(st).Owners == 1 && watched(st).LocksDir)
-				})
-			}
+			s.waitAll(len(repos), "every repository is checked", func(st check.RepoStatus) bool {
+				return st.State == check.StateBusy && (mode == "watch = false" || watched(st).Owners == 1 && watched(st).LocksDir)
+			})
 			// The checks just done end in goroutines publishing their
 			// next-check times; what follows is rest.
 			d.WaitRechecks()

@@ -83,6 +83,24 @@ func (s *statuses) waitFor(repo, what string, ok func(check.RepoStatus) bool) ch
 	}
 }
 
+// waitAll waits until n repositories have each published a status for
+// which ok holds.
+func (s *statuses) waitAll(n int, what string, ok func(check.RepoStatus) bool) {
+	s.t.Helper()
+	deadline := time.After(2 * notScheduled)
+	done := map[string]bool{}
+	for len(done) < n {
+		select {
+		case ev := <-s.events:
+			if ev.Type == EventRepo && ok(*ev.Status) {
+				done[ev.Repo] = true
+			}
+		case <-deadline:
+			s.t.Fatalf("%s: only %d of %d within %s (%v)", what, len(done), n, 2*notScheduled, done)
+		}
+	}
+}
+
 func lockOf(st check.RepoStatus, id string) (check.LockStatus, bool) {
 	for _, l := range st.Locks {
 		if l.ID == id {
