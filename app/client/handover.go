@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"time"
 
 	"github.com/lockwatch/lockwatch/platform/ipc"
@@ -29,13 +28,7 @@ const (
 	Refresh = "refresh" // redraw: a setting the tray shows changed elsewhere
 )
 
-func handOverSocket(who string) (string, error) {
-	p, err := ipc.SocketPath()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(filepath.Dir(p), who+".sock"), nil
-}
+func handOverSocket(who string) (string, error) { return ipc.Address(who) }
 
 // HandOver asks the running process who to do request (Open, Quit or Refresh) on
 // target; true when one did.

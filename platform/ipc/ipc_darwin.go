@@ -2,22 +2,15 @@ package ipc
 
 import (
 	"net"
-	"path/filepath"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/lockwatch/lockwatch/platform/paths"
 )
 
-// socketPath is in Application Support: macOS has no per-user runtime
+// socketDir is in Application Support: macOS has no per-user runtime
 // directory, and $TMPDIR is cleaned behind running programs' backs.
-func socketPath() (string, error) {
-	dir, err := paths.StateDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, "lockwatch.sock"), nil
-}
+func socketDir() (string, error) { return paths.StateDir() }
 
 // peerUID asks the kernel who connected (LOCAL_PEERCRED, recorded at connect).
 func peerUID(c *net.UnixConn) (int, error) {

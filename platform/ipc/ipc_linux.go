@@ -10,18 +10,14 @@ import (
 	"github.com/lockwatch/lockwatch/platform/paths"
 )
 
-// socketPath prefers XDG_RUNTIME_DIR: per user, 0700, emptied at logout,
+// socketDir prefers XDG_RUNTIME_DIR: per user, 0700, emptied at logout,
 // made for sockets. Without it (no login session, e.g. a cron job or ssh
 // without pam_systemd) the state directory is the next private place.
-func socketPath() (string, error) {
+func socketDir() (string, error) {
 	if dir := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(dir) {
-		return filepath.Join(dir, "lockwatch", "lockwatch.sock"), nil
+		return filepath.Join(dir, "lockwatch"), nil
 	}
-	dir, err := paths.StateDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, "lockwatch.sock"), nil
+	return paths.StateDir()
 }
 
 // peerUID asks the kernel who connected (SO_PEERCRED, recorded at connect).

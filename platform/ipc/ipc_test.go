@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,7 +42,9 @@ func get(path string) (int, string, error) {
 	return resp.StatusCode, string(body), err
 }
 
-func sockPath(t *testing.T) string { return filepath.Join(t.TempDir(), "run", "lockwatch.sock") }
+// sockPath is a fresh address for a test's server: a socket in a temp
+// dir, or on Windows a pipe of the test's own (testAddress).
+func sockPath(t *testing.T) string { return testAddress(t) }
 
 func TestHTTPOverSocket(t *testing.T) {
 	path := sockPath(t)
@@ -69,38 +69,19 @@ func TestListenTwice(t *testing.T) {
 	}
 }
 
-func TestStaleSocketReplaced(t *testing.T) {
-	path := sockPath(t)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	// A crashed service: the socket file stays, nobody listens.
-	old, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+func TestAddressesAreTheUsersOwn(t *testing.T) {
+	service, err := ipc.SocketPath()
 	if err != nil {
 		t.Fatal(err)
 	}
-	old.SetUnlinkOnClose(false)
-	old.Close()
-	if _, err := os.Lstat(path); err != nil {
-		t.Fatalf("stale socket file not left behind: %v", err)
-	}
-	serve(t, path)
-	if code, _, err := get(path); err != nil || code != 200 {
-		t.Fatalf("GET after replacing stale socket: %d %v", code, err)
-	}
-}
-
-func TestCloseRemovesSocket(t *testing.T) {
-	path := sockPath(t)
-	ln, err := ipc.Listen(path)
+	tray, err := ipc.Address("tray")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln.Close()
-	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("socket after Close: %v, want gone", err)
+	if service == tray || !strings.Contains(tray, "tray") {
+		t.Errorf("service at %q, tray at %q: want two addresses, the tray's named so", service, tray)
 	}
-	if _, _, err := get(path); err == nil {
-		t.Error("GET with nobody listening succeeded")
+	if again, _ := ipc.Address(ipc.Service); again != service {
+		t.Errorf("Address(Service) = %q, SocketPath() = %q", again, service)
 	}
 }

@@ -14,6 +14,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+func address(name string) (string, error) {
+	dir, err := socketDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, name+".sock"), nil
+}
+
 // prepareDir makes dir private to us. The directory's mode is the first
 // defence (nobody else can reach the socket); the peer checks in Accept and
 // dial are the second.
@@ -108,7 +116,7 @@ func checkServer(c *net.UnixConn, path string) error {
 		return fmt.Errorf("cannot tell who serves the lockwatch socket at %s: %w", path, err)
 	}
 	if uid != os.Getuid() {
-		return &ForeignServerError{Path: path, UID: uid}
+		return &ForeignServerError{Path: path, Server: fmt.Sprintf("uid %d", uid), Us: fmt.Sprintf("uid %d", os.Getuid())}
 	}
 	return nil
 }

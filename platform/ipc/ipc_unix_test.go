@@ -4,6 +4,7 @@ package ipc_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -191,5 +192,43 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := dst.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func testAddress(t *testing.T) string { return filepath.Join(t.TempDir(), "run", "lockwatch.sock") }
+
+func TestStaleSocketReplaced(t *testing.T) {
+	path := sockPath(t)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// A crashed service: the socket file stays, nobody listens.
+	old, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.SetUnlinkOnClose(false)
+	old.Close()
+	if _, err := os.Lstat(path); err != nil {
+		t.Fatalf("stale socket file not left behind: %v", err)
+	}
+	serve(t, path)
+	if code, _, err := get(path); err != nil || code != 200 {
+		t.Fatalf("GET after replacing stale socket: %d %v", code, err)
+	}
+}
+
+func TestCloseRemovesSocket(t *testing.T) {
+	path := sockPath(t)
+	ln, err := ipc.Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket after Close: %v, want gone", err)
+	}
+	if _, _, err := get(path); err == nil {
+		t.Error("GET with nobody listening succeeded")
 	}
 }

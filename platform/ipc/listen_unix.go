@@ -1,3 +1,5 @@
+//go:build unix
+
 package ipc
 
 import (
@@ -6,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -102,13 +103,4 @@ func dial(ctx context.Context, path string) (net.Conn, error) {
 		return nil, fmt.Errorf("ipc: %w", err)
 	}
 	return c, nil
-}
-
-func httpClient(path string) *http.Client {
-	return &http.Client{Transport: &http.Transport{
-		// Proxy stays nil: HTTP_PROXY must never see a local request.
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return dial(ctx, path)
-		},
-	}}
 }
