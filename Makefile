@@ -17,7 +17,9 @@ export LANGUAGE := en
 # xfce4-panel (a real tray host), dunst (a real notification daemon; its
 # dunstctl needs systemd's busctl) and xdotool play the desktop in the tray
 # tests, without the rest of Xfce their Recommends would bring.
-APT_BARE_PACKAGES := gnome-keyring xfce4-panel dunst xdotool systemd
+# wine and wine64 (Debian's Wine 8, 64-bit only) run the Windows build for
+# real (platform/winetest; make wine-test runs just those tests).
+APT_BARE_PACKAGES := gnome-keyring xfce4-panel dunst xdotool systemd wine wine64
 APT_PACKAGES := restic rclone openssh-server strace gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
 
 # The tests that drive restic run twice: with Debian 12's restic (0.14, from
@@ -25,7 +27,7 @@ APT_PACKAGES := restic rclone openssh-server strace gcc pkg-config libgl1-mesa-d
 # a cache dir; the system's apt setup stays as it is).
 RESTIC_PACKAGES := . ./app/... ./service/...
 
-.PHONY: all build nogui cross windows package screenshots run demo test test-restic-0.18 test-fresh deps vet fuzz bench-tray bench-watch clean
+.PHONY: all build nogui cross windows package screenshots run demo test test-restic-0.18 test-fresh deps vet fuzz bench-tray bench-watch wine-test clean
 
 all: build
 
@@ -66,6 +68,12 @@ screenshots: deps
 # What the tray costs at rest (wakeups, CPU, RSS of every lockwatch process)
 # and how fast its window opens, against the budgets of issue 11. About 2
 # minutes; run it on an otherwise idle machine.
+# The Windows build under Wine: the Windows builds of platform/ipc's and
+# platform/process's tests, and the Windows CLI and service against real
+# repositories (about a minute; part of make test too).
+wine-test: deps
+	$(GO) test -count=1 -run 'UnderWine' ./platform/... .
+
 bench-tray: deps
 	$(GO) test -count=1 -run '^$$' -bench BenchmarkTrayAtRest -benchtime 1x .
 
