@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -130,7 +131,7 @@ func TestWindowsServiceUnderWine(t *testing.T) {
 		t.Errorf("status through the pipe: %+v", st)
 	}
 	// The settings edit of the tray, through the pipe: the file keeps its comment.
-	api := cli.wine.Command(winetest.Build(t, "testdata/wineapi"), cli.config, "r", "stale")
+	api := cli.wine.Command(winetest.Build(t, "testdata/winehelper"), "auto-unlock", cli.config, "r", "stale")
 	if out, err := api.CombinedOutput(); err != nil || !strings.Contains(string(out), "auto-unlock stale") {
 		t.Fatalf("auto-unlock through the service's API: %v\n%s", err, out)
 	}
@@ -149,4 +150,71 @@ func TestWindowsServiceUnderWine(t *testing.T) {
 	if out, code := cli.run("service", "run"); code != 2 || !strings.Contains(out, "already") {
 		t.Errorf("second service run: exit %d\n%s", code, out)
 	}
+}
+
+// A lock that names a live Windows process is live, judged through
+// OpenProcess and GetProcessTimes, and kept; once that process is gone the
+// lock is orphaned. The lock is a real one of Linux restic, started under
+// the PID Wine gave a waiting Windows process (Wine's PIDs are its own).
+func TestWindowsLiveLockUnderWine(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	cli := newWindowsCLI(t, repo, "")
+	helper := winetest.Build(t, "testdata/winehelper")
+	var (
+		owner *exec.Cmd
+		lockd *demo.Holder
+	)
+	for try := 0; lockd == nil; try++ {
+		if try == 10 {
+			t.Fatal("ten Windows processes in a row had PIDs that processes here have too")
+		}
+		cmd := cli.wine.Command(helper, "wait")
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		var pid int
+		if _, err := fmt.Fscanf(stdout, "pid %d\n", &pid); err != nil {
+			t.Fatalf("winehelper wait: %v", err)
+		}
+		h, err := demotest.OrphanAs(t, repo, pid)
+		if errors.Is(err, demotest.ErrPIDTaken) {
+			continue // keep it running, so that the next one gets another PID
+		}
+		owner, lockd = cmd, h
+	}
+
+	st := cli.status("check", "--json")
+	l, ok := findLock(st, lockd.LockID)
+	if !ok || l.Verdict != lock.Live || !strings.Contains(l.Reason, fmt.Sprintf("process %d ('winehelper') is running", lockd.PID)) {
+		t.Fatalf("a lock naming a live Windows process: %+v", l)
+	}
+	if out, code := cli.run("unlock", "r"); code != 0 || !strings.Contains(out, "r: nothing to remove") {
+		t.Errorf("unlock with only a live lock: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(repo.LocksDir, lockd.LockID)); err != nil {
+		t.Fatalf("unlock removed the live lock: %v", err)
+	}
+
+	owner.Process.Kill()
+	owner.Wait()
+	st = cli.status("check", "--json")
+	if l, ok := findLock(st, lockd.LockID); !ok || l.Verdict != lock.Orphaned {
+		t.Errorf("after its Windows process ended: %+v", l)
+	}
+}
+
+func findLock(st check.Status, id string) (check.LockStatus, bool) {
+	for _, r := range st.Repos {
+		for _, l := range r.Locks {
+			if l.ID == id {
+				return l, true
+			}
+		}
+	}
+	return check.LockStatus{}, false
 }

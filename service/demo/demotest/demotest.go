@@ -5,6 +5,7 @@ package demotest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -193,6 +194,40 @@ func ReusedPID(t testing.TB, r *demo.Repo, opt demo.Options) (dead *demo.Holder,
 			t.Fatal(err)
 		}
 	}
+}
+
+// ErrPIDTaken is OrphanAs's error when a process of this machine has the PID.
+var ErrPIDTaken = errors.New("the PID belongs to a process here")
+
+// OrphanAs leaves the lock of a killed restic whose PID was exactly pid:
+// a lock naming a process ID that is free here but means something
+// elsewhere (a Windows process under Wine, whose PIDs are Wine's own).
+// Linux, root (ns_last_pid). It fails with ErrPIDTaken when a process
+// here has the PID.
+func OrphanAs(t testing.TB, r *demo.Repo, pid int) (*demo.Holder, error) {
+	t.Helper()
+	RequireRoot(t, "choose the next PID through /proc/sys/kernel/ns_last_pid")
+	for try := 0; try < 20; try++ {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+			return nil, fmt.Errorf("PID %d: %w", pid, ErrPIDTaken)
+		}
+		if err := os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(strconv.Itoa(pid-1)), 0o644); err != nil {
+			t.Fatalf("setting ns_last_pid: %v", err)
+		}
+		h := Hold(t, r, demo.Options{})
+		if err := h.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		if h.PID == pid {
+			return h, nil
+		}
+		// Another process forked in between: take its lock away, again.
+		if err := os.Remove(filepath.Join(r.LocksDir, h.LockID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Fatalf("could not start restic as PID %d in 20 tries", pid)
+	return nil, nil
 }
 
 // takePID starts a long-running `sleep` with exactly the given PID, which
