@@ -50,12 +50,23 @@ func (c *windowsCLI) command(args ...string) *exec.Cmd {
 }
 
 // run runs lockwatch.exe to its end and returns its output and exit code.
+// The output goes through a file, not a pipe: under Wine a process it
+// starts detached (service install) inherits the pipe and would hold it.
 func (c *windowsCLI) run(args ...string) (string, int) {
 	c.t.Helper()
 	cmd := c.command(args...)
-	out, err := cmd.CombinedOutput()
-	if err != nil && cmd.ProcessState == nil {
+	f, err := os.CreateTemp(c.t.TempDir(), "out")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer f.Close()
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Run(); err != nil && cmd.ProcessState == nil {
 		c.t.Fatalf("lockwatch.exe %s: %v", strings.Join(args, " "), err)
+	}
+	out, err := os.ReadFile(f.Name())
+	if err != nil {
+		c.t.Fatal(err)
 	}
 	return string(out), cmd.ProcessState.ExitCode()
 }
@@ -217,4 +228,65 @@ func findLock(st check.Status, id string) (check.LockStatus, bool) {
 		}
 	}
 	return check.LockStatus{}, false
+}
+
+// run's overlap guard (LockFileEx on Windows): a second run of the same
+// repository exits 75 at once while the first runs, and once the first is
+// killed the next one runs.
+func TestWindowsRunGuardUnderWine(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	cli := newWindowsCLI(t, repo, "")
+	first := cli.command("run", "r", "--", "ping", "-n", "60", "127.0.0.1")
+	var out syncBuffer
+	first.Stdout, first.Stderr = &out, &out
+	first.WaitDelay = time.Second // ping outlives a killed run and holds the pipe
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
+	// ping's output is buffered until it ends, so it cannot tell when the
+	// first run has started: a second run can. Until the first holds the
+	// guard a second one simply runs its command (cmd /c exit 0).
+	var second string
+	waitFor(t, 60*time.Second, "a second run finds the first in progress and exits 75", func() bool {
+		out, code := cli.run("run", "r", "--", "cmd", "/c", "exit", "0")
+		second = out
+		return code == 75
+	})
+	if !strings.Contains(second, "another run for r is in progress") {
+		t.Errorf("the second run says: %s", second)
+	}
+	first.Process.Kill() // what a crash or a shutdown does: the OS releases the guard
+	first.Wait()
+	if out, code := cli.run("run", "r", "--", "cmd", "/c", "exit", "0"); code != 0 {
+		t.Errorf("a run after the first was killed: exit %d, want 0\n%s", code, out)
+	}
+}
+
+// service install without admin writes the HKCU Run value (read back with
+// Wine's reg.exe) and starts the service; uninstall stops it and removes it.
+func TestWindowsServiceInstallUnderWine(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	cli := newWindowsCLI(t, repo, "")
+	runKey := `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`
+	if out, code := cli.run("service", "install"); code != 0 || !strings.Contains(out, "installed per-user autostart") {
+		t.Fatalf("service install: exit %d\n%s", code, out)
+	}
+	query, err := cli.wine.Command("reg", "query", runKey, "/v", "lockwatch-service").CombinedOutput()
+	if err != nil || !strings.Contains(string(query), "service run") || !strings.Contains(string(query), cli.config) {
+		t.Fatalf("reg query after install: %v\n%s", err, query)
+	}
+	waitFor(t, 60*time.Second, "the installed service answers", func() bool {
+		out, code := cli.run("status", "--json")
+		return code == 0 && strings.Contains(out, `"source": "service"`)
+	})
+	if out, code := cli.run("service", "uninstall"); code != 0 || !strings.Contains(out, "stopped and removed per-user autostart") {
+		t.Fatalf("service uninstall: exit %d\n%s", code, out)
+	}
+	if query, err := cli.wine.Command("reg", "query", runKey, "/v", "lockwatch-service").CombinedOutput(); err == nil {
+		t.Errorf("reg query after uninstall still finds the value:\n%s", query)
+	}
+	if out, _ := cli.run("status", "--json"); strings.Contains(out, `"source": "service"`) {
+		t.Errorf("a service still answers after uninstall:\n%s", out)
+	}
 }

@@ -21,8 +21,9 @@ import (
 // Manager service installed through kardianos/service (needs admin; runs as
 // LocalSystem from boot, without a login).
 //
-// Only compiled on this project's machines (cross-vetted with GOOS=windows),
-// never run: there is no Windows here.
+// The per-user autostart runs under Wine in the tests
+// (TestWindowsServiceInstallUnderWine); the SCM service is compiled and
+// vetted only, as Wine has no real service manager to test it against.
 
 const (
 	runKeyPath   = `Software\Microsoft\Windows\CurrentVersion\Run`
