@@ -63,7 +63,7 @@ package: deps
 # end-to-end tests (needs root for nothing; see app_tray_integration_test.go).
 screenshots: deps
 	mkdir -p docs
-	LOCKWATCH_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run 'TestScreenshots|TestRealPanelMenuUnlocks' .
+	LOCKWATCH_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -timeout 30m -run 'TestScreenshots|TestRealPanelMenuUnlocks|TestWindowsGUIUnderWine' .
 
 # What the tray costs at rest (wakeups, CPU, RSS of every lockwatch process)
 # and how fast its window opens, against the budgets of issue 11. About 2
@@ -72,7 +72,7 @@ screenshots: deps
 # platform/process's tests, and the Windows CLI and service against real
 # repositories (about a minute; part of make test too).
 wine-test: deps
-	$(GO) test -count=1 -run 'UnderWine' ./platform/... .
+	$(GO) test -count=1 -timeout 30m -run 'UnderWine' ./platform/... .
 
 bench-tray: deps
 	$(GO) test -count=1 -run '^$$' -bench BenchmarkTrayAtRest -benchtime 1x .
@@ -93,16 +93,19 @@ run: deps build
 	echo; echo "Starting the tray app (quit it from its menu)…"; \
 	$(BIN) --config "$$cfg"
 
+# -timeout: the root package's tests build the Windows GUI once (cgo with
+# mingw-w64, several minutes on a cold cache) to run it under Wine.
 test: deps vet
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) test-restic-0.18
 	$(MAKE) fuzz
 
 # demotest.Restic honours LOCKWATCH_TEST_RESTIC; PATH covers the configs
-# that name plain "restic".
+# that name plain "restic". The Wine tests ran in the first pass: restic
+# only makes their repositories.
 test-restic-0.18: deps
 	@r18="$$(.ci/restic-trixie.sh)" && echo "Again with $$("$$r18" version)" && \
-	LOCKWATCH_TEST_RESTIC="$$r18" PATH="$$(dirname "$$r18"):$$PATH" $(GO) test -count=1 $(RESTIC_PACKAGES)
+	LOCKWATCH_TEST_RESTIC="$$r18" PATH="$$(dirname "$$r18"):$$PATH" $(GO) test -count=1 -timeout 30m -skip 'UnderWine' $(RESTIC_PACKAGES)
 
 # The whole of CI as a new machine runs it: a fresh clone of HEAD, with
 # empty HOME, GOPATH, GOMODCACHE and GOCACHE (Go's own toolchain stays).

@@ -1,0 +1,106 @@
+//go:build !nogui
+
+package main
+
+import (
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lockwatch/lockwatch/app/traytest"
+	"github.com/lockwatch/lockwatch/service/demo/demotest"
+)
+
+var (
+	windowsGUIOnce sync.Once
+	windowsGUI     string
+	windowsGUIErr  error
+)
+
+// windowsGUIBinary cross-builds the Windows GUI as make windows does
+// (cgo with Debian's mingw-w64, -H=windowsgui), once per test binary.
+func windowsGUIBinary(t *testing.T) string {
+	t.Helper()
+	windowsGUIOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "lockwatch-windows-gui-")
+		if err != nil {
+			windowsGUIErr = err
+			return
+		}
+		windowsGUI = filepath.Join(dir, "lockwatch.exe")
+		cmd := exec.Command("go", "build", "-ldflags", "-H=windowsgui", "-o", windowsGUI, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1", "GOOS=windows", "GOARCH=amd64", "CC=x86_64-w64-mingw32-gcc")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			windowsGUIErr = &buildError{err, out}
+		}
+	})
+	if windowsGUIErr != nil {
+		t.Fatalf("building the Windows GUI (make windows): %v", windowsGUIErr)
+	}
+	return windowsGUI
+}
+
+type buildError struct {
+	err error
+	out []byte
+}
+
+func (e *buildError) Error() string { return e.err.Error() + "\n" + string(e.out) }
+
+// The Windows GUI build starts under Wine on Xvfb and draws its main window
+// on a real repository with an orphaned lock: Fyne's GLFW driver through
+// Wine's OpenGL (Mesa underneath). make screenshots keeps the picture.
+func TestWindowsGUIUnderWine(t *testing.T) {
+	exe := windowsGUIBinary(t)
+	repo := demotest.LocalRepo(t)
+	demotest.Orphan(t, repo)
+	cli := newWindowsCLI(t, repo, "")
+	s := traytest.Start(t)
+	cmd := cli.wine.Command(exe, "--config", cli.config, "window", "repo/r")
+	cmd.Env = append(cmd.Env, "DISPLAY="+s.Display, "DBUS_SESSION_BUS_ADDRESS="+s.BusAddress)
+	s.StartProcess(t, cmd)
+
+	title := "lockwatch — r"
+	waitFor(t, 90*time.Second, "the main window is mapped", func() bool {
+		out, err := exec.Command("xwininfo", "-display", s.Display, "-name", title).CombinedOutput()
+		return err == nil && strings.Contains(string(out), "Map State: IsViewable")
+	})
+	s.WaitWindowStill(t, title, 30*time.Second)
+	path := filepath.Join(t.TempDir(), "windows-main-window.png")
+	if dir := os.Getenv("LOCKWATCH_SCREENSHOTS"); dir != "" {
+		path = filepath.Join(dir, "windows-main-window.png")
+	}
+	s.ScreenshotWindow(t, title, path)
+	if colours := distinctColours(t, path); colours < 50 {
+		t.Errorf("the window drawn under Wine has %d colours: blank, not lockwatch's window (%s)", colours, path)
+	}
+}
+
+// distinctColours counts the colours of a PNG: a window that drew its
+// widgets and text has hundreds (antialiased text), a blank one a few.
+func distinctColours(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[[4]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, a := img.At(x, y).RGBA()
+			seen[[4]uint32{r, g, bl, a}] = true
+		}
+	}
+	return len(seen)
+}
