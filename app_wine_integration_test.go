@@ -3,6 +3,7 @@
 package main
 
 import (
+	"image"
 	"image/png"
 	"os"
 	"os/exec"
@@ -103,4 +104,39 @@ func distinctColours(t *testing.T, path string) int {
 		}
 	}
 	return len(seen)
+}
+
+// The Windows tray under Wine: Wine docks the icon in xfce4-panel's tray
+// (XEmbed) and draws the Win32 menu itself; "Unlock stale locks", chosen
+// from that menu with the keyboard, removes the real orphaned lock.
+func TestWindowsTrayUnderWine(t *testing.T) {
+	exe := windowsGUIBinary(t)
+	repo := demotest.LocalRepo(t)
+	dead := demotest.Orphan(t, repo)
+	cli := newWindowsCLI(t, repo, "")
+	s := traytest.Start(t)
+	panel := s.StartPanel(t)
+	cmd := cli.wine.Command(exe, "--config", cli.config)
+	cmd.Env = append(cmd.Env, "DISPLAY="+s.Display, "DBUS_SESSION_BUS_ADDRESS="+s.BusAddress)
+	s.StartProcess(t, cmd)
+	panel.WaitIcon(t, 90*time.Second)
+	// The menu's first entry says the lock is stale once the first check
+	// is done: the CLI, through the tray's pipe, says when that is.
+	waitFor(t, 60*time.Second, "the tray's first check is done", func() bool {
+		out, code := cli.run("status")
+		return code == 1 && strings.Contains(out, "orphaned")
+	})
+
+	before := s.TopWindows(t)
+	panel.ClickIcon(t, 1)
+	menu := s.WaitPopup(t, before, 15*time.Second)
+	if dir := os.Getenv("LOCKWATCH_SCREENSHOTS"); dir != "" {
+		s.ScreenshotArea(t, menu.Rect().Union(image.Rect(0, 0, 40, 30)).Inset(-8).Intersect(image.Rect(0, 0, 1280, 800)), filepath.Join(dir, "windows-tray-menu.png"))
+	}
+	// The repository's entry, then its Unlock.
+	s.Keys(t, "Down", "Down", "Return")
+	waitFor(t, 30*time.Second, "the orphaned lock is removed", func() bool {
+		_, err := os.Stat(filepath.Join(repo.LocksDir, dead.LockID))
+		return os.IsNotExist(err)
+	})
 }
