@@ -139,4 +139,18 @@ func TestWindowsTrayUnderWine(t *testing.T) {
 		_, err := os.Stat(filepath.Join(repo.LocksDir, dead.LockID))
 		return os.IsNotExist(err)
 	})
+
+	// A lockwatch:// link (a notification's click) is handed over to the
+	// running tray through its pipe, which opens the repository's window.
+	// The link's own process ends once it handed over; had it not, it
+	// would be the window process itself and stay until its window closed.
+	link := cli.wine.Command(exe, "--config", cli.config, "lockwatch://repo/r")
+	link.Env = append(link.Env, "DISPLAY="+s.Display, "DBUS_SESSION_BUS_ADDRESS="+s.BusAddress)
+	if out, err := link.CombinedOutput(); err != nil {
+		t.Fatalf("lockwatch.exe lockwatch://repo/r: %v\n%s", err, out)
+	}
+	waitFor(t, 60*time.Second, "the window the link asked for is mapped", func() bool {
+		out, err := exec.Command("xwininfo", "-display", s.Display, "-name", "lockwatch — r").CombinedOutput()
+		return err == nil && strings.Contains(string(out), "Map State: IsViewable")
+	})
 }
