@@ -35,6 +35,7 @@ type windowsCLI struct {
 func newWindowsCLI(t *testing.T, repo *demo.Repo, extra string) *windowsCLI {
 	t.Helper()
 	w := winetest.Start(t)
+	w.KillAll(t)
 	exe := winetest.Build(t, ".")
 	path := filepath.Join(t.TempDir(), "config.toml")
 	text := fmt.Sprintf("# kept by every edit\n[defaults]\ncheck_interval = \"1h\"\n\n[[repo]]\nname = \"r\"\nrepository = %q\npassword_file = %q\n%s",
@@ -236,23 +237,33 @@ func findLock(st check.Status, id string) (check.LockStatus, bool) {
 func TestWindowsRunGuardUnderWine(t *testing.T) {
 	repo := demotest.LocalRepo(t)
 	cli := newWindowsCLI(t, repo, "")
-	first := cli.command("run", "r", "--", "ping", "-n", "60", "127.0.0.1")
+	// The first run's command waits until it is killed (testdata/winehelper).
+	first := cli.command("run", "r", "--", winetest.Path(winetest.Build(t, "testdata/winehelper")), "wait")
 	var out syncBuffer
 	first.Stdout, first.Stderr = &out, &out
-	first.WaitDelay = time.Second // ping outlives a killed run and holds the pipe
+	first.WaitDelay = time.Second // the helper outlives a killed run and holds the pipe
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
-	// ping's output is buffered until it ends, so it cannot tell when the
-	// first run has started: a second run can. Until the first holds the
-	// guard a second one simply runs its command (cmd /c exit 0).
-	var second string
-	waitFor(t, 60*time.Second, "a second run finds the first in progress and exits 75", func() bool {
-		out, code := cli.run("run", "r", "--", "cmd", "/c", "exit", "0")
-		second = out
-		return code == 75
+	t.Cleanup(func() {
+		first.Process.Kill()
+		first.Wait()
+		cli.wine.Command("taskkill", "/f", "/im", "winehelper.exe").Run() // a killed run leaves its command running
 	})
+	// Until the first holds the guard a second one simply runs its command
+	// (cmd /c exit 0); then it must find the first and exit 75.
+	var second string
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		o, code := cli.run("run", "r", "--", "cmd", "/c", "exit", "0")
+		second = o
+		if code == 75 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no second run found the first in progress within 60s; the first said:\n%s", out.String())
+		}
+	}
 	if !strings.Contains(second, "another run for r is in progress") {
 		t.Errorf("the second run says: %s", second)
 	}

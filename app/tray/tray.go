@@ -53,7 +53,11 @@ type Tray struct {
 	note    string // where the checks run, when worth saying
 	st      check.Status
 	ended   bool // the tray is gone from the bus: draw nothing more
-	menu    *drawnMenu
+	// ready: the OS's tray is up (the loop called showNow). Before it,
+	// Windows and macOS refuse every icon and menu call ("tray not ready
+	// yet"), and a menu drawn then would be remembered as drawn but empty.
+	ready bool
+	menu  *drawnMenu
 
 	quit     chan struct{} // closed to quit
 	quitOnce sync.Once
@@ -121,8 +125,14 @@ func (t *Tray) stopDrawing() {
 func (t *Tray) Quit() { t.quitOnce.Do(func() { close(t.quit) }) }
 
 // showNow draws the tray from what is known; the loop calls it once the
-// item is on the bus, so that nothing drawn before is lost.
-func (t *Tray) showNow() { t.show(t.status()) }
+// tray is up (on Linux, once the item is on the bus), and nothing is drawn
+// before.
+func (t *Tray) showNow() {
+	t.mu.Lock()
+	t.ready = true
+	t.mu.Unlock()
+	t.show(t.status())
+}
 
 // follow keeps the tray current from the service's event stream. When the
 // stream breaks (the service stopped), it finds the service again — or
@@ -237,7 +247,7 @@ func (t *Tray) show(st check.Status) {
 		ToggleLogin:   t.toggleLogin,
 		Quit:          t.Quit,
 	})
-	if t.ended {
+	if t.ended || !t.ready {
 		return
 	}
 	setIcon(present.TrayIcon(st))

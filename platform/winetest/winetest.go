@@ -75,6 +75,20 @@ func source(name string) string {
 	return filepath.Join(filepath.Dir(file), "testdata", name)
 }
 
+// KillAll ends every Windows process of the prefix (wineserver -k): each
+// test starts without what an earlier one left running, such as a window
+// process its tray started, or a command its killed run left behind.
+func (w *Wine) KillAll(t testing.TB) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(filepath.Dir(w.bin), "wineserver"), "-k")
+	if _, err := os.Stat(cmd.Path); err != nil {
+		cmd = exec.Command("wineserver", "-k")
+	}
+	cmd.Env = append(os.Environ(), "WINEPREFIX="+w.Prefix)
+	// Exits non-zero when no wineserver runs: nothing to end then.
+	_ = cmd.Run()
+}
+
 // Command runs a Windows program (a path on this machine, or a name Wine
 // finds, e.g. "reg") in the prefix.
 func (w *Wine) Command(program string, args ...string) *exec.Cmd {

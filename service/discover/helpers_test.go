@@ -1,0 +1,74 @@
+package discover
+
+import (
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// The tests compare whole Found values. Found's own printing hides every
+// secret, so failures are shown through plain, which shows them: the
+// fixtures' secrets are canaries, not real ones.
+
+const canary = "CANARY" // every secret in testdata contains it
+
+func plain(f Found) string {
+	env := map[string]string{}
+	for k, v := range f.Env {
+		env[k] = string(v)
+	}
+	return fmt.Sprintf("{Source:%s File:%s Line:%d Name:%q Repository:%q RepositoryFile:%q PasswordFile:%q PasswordCommand:%q Password:%q Env:%v AutoUnlock:%q Status:%q Profile:%q Also:%v Notes:%q}",
+		f.Source, f.File, f.Line, f.Name, f.Repository, f.RepositoryFile, f.PasswordFile, f.PasswordCommand, string(f.Password),
+		env, f.AutoUnlock, f.ResticprofileStatus, f.ResticprofileProfile, f.Also, f.Notes)
+}
+
+func checkFound(t *testing.T, got, want []Found) {
+	t.Helper()
+	for i := 0; i < max(len(got), len(want)); i++ {
+		switch {
+		case i >= len(got):
+			t.Errorf("missing found #%d:\n  want %s", i, plain(want[i]))
+		case i >= len(want):
+			t.Errorf("unexpected found #%d:\n  got  %s", i, plain(got[i]))
+		case !reflect.DeepEqual(got[i], want[i]):
+			t.Errorf("found #%d:\n  got  %s\n  want %s", i, plain(got[i]), plain(want[i]))
+		}
+	}
+}
+
+func checkSkipped(t *testing.T, got, want []Skipped) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("skipped:\n  got  %q\n  want %q", got, want)
+	}
+}
+
+func checkErr(t *testing.T, err error, want string) {
+	t.Helper()
+	switch {
+	case err == nil && want != "":
+		t.Errorf("no error; want %q", want)
+	case err != nil && err.Error() != want:
+		t.Errorf("error:\n  got  %q\n  want %q", err, want)
+	}
+}
+
+// abs makes a fixture path absolute, as readers resolve relative paths in
+// a file against the file's directory.
+func abs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func secrets(kv ...string) map[string]Secret {
+	m := map[string]Secret{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = Secret(kv[i+1])
+	}
+	return m
+}

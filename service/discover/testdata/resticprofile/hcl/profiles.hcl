@@ -1,0 +1,4 @@
+default {
+    repository = "local:/backup/default"
+    password-file = "key"
+}
