@@ -364,7 +364,8 @@ func TestUnlockReportsOnlyWhatItRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	if hasFile(repo, live.LockID) || hasFile(repo, dead.LockID) {
-		t.Fatal("a lock file is left")
+		left, _ := repo.Locks()
+		t.Fatalf("lock files left: %v (the finished backup's was %.8s, the orphaned one %.8s)", left, live.LockID, dead.LockID)
 	}
 	if len(res.Removed) != 1 || res.Removed[0].ID != dead.LockID || len(res.Kept) != 0 {
 		t.Errorf("removed %+v, kept %+v; want only the orphaned %s removed", res.Removed, res.Kept, dead.LockID[:8])
