@@ -46,6 +46,11 @@ type RepoInput struct {
 	Env           map[string]string `json:"env,omitempty"`
 	CheckInterval string            `json:"check_interval,omitempty"` // "" uses [defaults]
 	AutoUnlock    AutoUnlock        `json:"auto_unlock,omitempty"`    // "" is off
+	// The resticprofile status file and profile whose runs this repository
+	// shows (an import from resticprofile sets them; the form does not
+	// show them): "" keeps what the file says.
+	ResticprofileStatus  string `json:"resticprofile_status,omitempty"`
+	ResticprofileProfile string `json:"resticprofile_profile,omitempty"`
 }
 
 // String describes in without secrets, so that logging it is safe.
@@ -202,6 +207,9 @@ func (c *Config) PutRepo(oldName string, in RepoInput) (*Config, FieldErrors) {
 		r.MaxSnapshotAge, r.SnapshotHost = old.MaxSnapshotAge, old.SnapshotHost
 		r.SnapshotTags, r.SnapshotPaths = old.SnapshotTags, old.SnapshotPaths
 		r.ResticprofileStatus, r.ResticprofileProfile = old.ResticprofileStatus, old.ResticprofileProfile
+	}
+	if in.ResticprofileStatus != "" {
+		r.ResticprofileStatus, r.ResticprofileProfile = strings.TrimSpace(in.ResticprofileStatus), strings.TrimSpace(in.ResticprofileProfile)
 	}
 	if msg := checkName(r.Name); msg != "" {
 		fields.add("name", msg)

@@ -27,7 +27,7 @@ func TestReadAutorestic(t *testing.T) {
 		Repository: "sftp:backup@nas.lan:/srv/restic/photos",
 		Notes: []string{
 			"no key in the file: autorestic takes it from AUTORESTIC_NAS_RESTIC_PASSWORD or .autorestic.env",
-			"no password source found: choose one when importing",
+			"no password source found: type its password when importing (it goes to the OS keyring)",
 		},
 	}, {
 		// A relative local path is relative to the configuration file.

@@ -128,23 +128,23 @@ func dropNote(notes []string, prefix string) []string {
 	return out
 }
 
-// AlreadyConfigured reports whether cfg already watches the repository f
-// points at: the same repository location (local paths cleaned and with ~
-// expanded, a trailing slash on remote ones ignored), or the same
+// ConfiguredAs returns the name of the repository in cfg that f points at
+// ("" if none): the same repository location (local paths cleaned and with
+// ~ expanded, a trailing slash on remote ones ignored), or the same
 // repository file.
-func AlreadyConfigured(f Found, cfg *config.Config) bool {
+func ConfiguredAs(f Found, cfg *config.Config) string {
 	if cfg == nil {
-		return false
+		return ""
 	}
 	home, _ := os.UserHomeDir()
 	key := locationKey(f.Repository, f.RepositoryFile, home)
 	if key == "" {
-		return false
+		return ""
 	}
 	for _, r := range cfg.Repos {
 		if locationKey(r.Repository, r.RepositoryFile, home) == key {
-			return true
+			return r.Name
 		}
 	}
-	return false
+	return ""
 }

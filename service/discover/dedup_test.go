@@ -12,7 +12,7 @@ import (
 func TestDedup(t *testing.T) {
 	backrest := Found{Source: SourceBackrest, File: "/b/config.json", Line: 4, Name: "home",
 		Repository: "/srv/restic/home/", Env: secrets("AWS_ACCESS_KEY_ID", "a"),
-		Notes: []string{"no password source found: choose one when importing"}}
+		Notes: []string{"no password source found: type its password when importing (it goes to the OS keyring)"}}
 	unit := Found{Source: SourceSystemd, File: "/u/restic.service", Line: 9, Name: "restic",
 		Repository: "/srv/restic/./home", PasswordFile: "/etc/pw",
 		Env:   secrets("AWS_ACCESS_KEY_ID", "b", "AWS_SECRET_ACCESS_KEY", "CANARY-2"),
@@ -96,7 +96,7 @@ func TestNameFromLocation(t *testing.T) {
 	}
 }
 
-func TestAlreadyConfigured(t *testing.T) {
+func TestConfiguredAs(t *testing.T) {
 	home, err := os.UserHomeDir()
 	if err != nil {
 		t.Skip("no home directory")
@@ -127,25 +127,25 @@ password_file = "/etc/pw"
 	}
 	for _, tc := range []struct {
 		f    Found
-		want bool
+		want string
 	}{
-		{Found{Repository: "/srv/restic/home"}, true},
-		{Found{Repository: "/srv/restic//home/"}, true}, // cleaned
-		{Found{Repository: "local:/srv/restic/home"}, true},
-		{Found{Repository: "/srv/restic/home2"}, false},
-		{Found{Repository: "sftp:backup@nas.lan:/srv/restic/laptop/"}, true}, // a trailing slash
-		{Found{Repository: "sftp:backup@nas.lan:/srv/restic/photos"}, false},
-		{Found{Repository: filepath.Join(home, "restic")}, true}, // ~ expanded on both sides
-		{Found{Repository: "~/restic/"}, true},
-		{Found{RepositoryFile: "/etc/restic/../restic/repo"}, true},
-		{Found{RepositoryFile: "/srv/restic/home"}, false}, // a file naming a repository is not that repository
-		{Found{}, false},
+		{Found{Repository: "/srv/restic/home"}, "home"},
+		{Found{Repository: "/srv/restic//home/"}, "home"}, // cleaned
+		{Found{Repository: "local:/srv/restic/home"}, "home"},
+		{Found{Repository: "/srv/restic/home2"}, ""},
+		{Found{Repository: "sftp:backup@nas.lan:/srv/restic/laptop/"}, "nas"}, // a trailing slash
+		{Found{Repository: "sftp:backup@nas.lan:/srv/restic/photos"}, ""},
+		{Found{Repository: filepath.Join(home, "restic")}, "mine"}, // ~ expanded on both sides
+		{Found{Repository: "~/restic/"}, "mine"},
+		{Found{RepositoryFile: "/etc/restic/../restic/repo"}, "by-file"},
+		{Found{RepositoryFile: "/srv/restic/home"}, ""}, // a file naming a repository is not that repository
+		{Found{}, ""},
 	} {
-		if got := AlreadyConfigured(tc.f, cfg); got != tc.want {
-			t.Errorf("AlreadyConfigured(%q, %q) = %v; want %v", tc.f.Repository, tc.f.RepositoryFile, got, tc.want)
+		if got := ConfiguredAs(tc.f, cfg); got != tc.want {
+			t.Errorf("ConfiguredAs(%q, %q) = %q; want %q", tc.f.Repository, tc.f.RepositoryFile, got, tc.want)
 		}
 	}
-	if AlreadyConfigured(Found{Repository: "/srv/restic/home"}, nil) {
+	if ConfiguredAs(Found{Repository: "/srv/restic/home"}, nil) != "" {
 		t.Error("a nil config has a repository")
 	}
 }

@@ -73,7 +73,7 @@ func settle(f *Found) {
 		f.Notes = append(f.Notes, "both a repository and a repository file are set, which restic refuses: keep one when importing")
 	}
 	if f.PasswordFile == "" && f.PasswordCommand == "" && f.Password == "" {
-		f.Notes = append(f.Notes, "no password source found: choose one when importing")
+		f.Notes = append(f.Notes, "no password source found: type its password when importing (it goes to the OS keyring)")
 	}
 }
 
