@@ -3,8 +3,6 @@
 package main
 
 import (
-	"errors"
-	"io/fs"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -13,7 +11,6 @@ import (
 	"github.com/lockwatch/lockwatch/app/client"
 	_ "github.com/lockwatch/lockwatch/app/localeenv" // before Fyne's init: see the package
 	"github.com/lockwatch/lockwatch/app/tray"
-	"github.com/lockwatch/lockwatch/platform/atomicfile"
 )
 
 const guiBuild = "GUI"
@@ -26,10 +23,8 @@ func runApp(cmd *cobra.Command, open string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		if err := atomicfile.Write(path, []byte(emptyConfig), 0o600); err != nil {
-			return err
-		}
+	if _, err := ensureConfig(path); err != nil {
+		return err
 	}
 	exe, _ := os.Executable()
 	if open == "" {
@@ -52,10 +47,3 @@ func runWindow(cmd *cobra.Command, target string) error {
 	exe, _ := os.Executable()
 	return app.Run(app.Options{ConfigPath: path, Executable: exe, Open: target})
 }
-
-const emptyConfig = `# lockwatch configuration: add repositories here or in the app's Settings.
-# See README.md for every key.
-
-[defaults]
-check_interval = "5m"
-`

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"strconv"
 	"strings"
 	"unicode"
 
+	"github.com/lockwatch/lockwatch/platform/atomicfile"
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/spf13/cobra"
@@ -35,6 +37,26 @@ func loadConfig(cmd *cobra.Command) (*config.Config, error) {
 		return nil, fmt.Errorf("no config file at %s; run `lockwatch demo` to try lockwatch on a demo repository, or write one (see README.md)", path)
 	}
 	return cfg, err
+}
+
+const emptyConfig = `# lockwatch configuration: add repositories here or in the app's Settings.
+# See README.md for every key.
+
+[defaults]
+check_interval = "5m"
+`
+
+// ensureConfig writes an empty config file at path if there is none yet,
+// so that repositories can be added to it (in Settings, by an import), and
+// reports whether it did.
+func ensureConfig(path string) (created bool, err error) {
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err := atomicfile.Write(path, []byte(emptyConfig), 0o600); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // shown escapes control characters in a string that came from outside (a

@@ -101,7 +101,7 @@ Without a command it starts the tray app.`,
 	}
 	root.PersistentFlags().String("config", "", "config `file` (default $LOCKWATCH_CONFIG, else the user config dir's lockwatch/config.toml)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newCheckCommand(), newStatusCommand(), newUnlockCommand(), newServiceCommand(), newDemoCommand(), newRepoCommand(), newVersionCommand(), newKeyringCommand(), newRunCommand(), newRunsCommand(), newWindowCommand())
+	root.AddCommand(newCheckCommand(), newStatusCommand(), newUnlockCommand(), newServiceCommand(), newDemoCommand(), newRepoCommand(), newVersionCommand(), newKeyringCommand(), newRunCommand(), newRunsCommand(), newWindowCommand(), newImportCommand())
 	return root
 }
 

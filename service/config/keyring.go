@@ -88,6 +88,20 @@ func KeyringPassword(repo string) (string, error) {
 	return pw, nil
 }
 
+// KeyringAvailable reports whether the OS keyring answers, by looking up
+// an entry nobody stores (which neither writes nor asks to unlock): nil,
+// or why passwords cannot go there (no session bus, no Secret Service).
+func KeyringAvailable() error {
+	if err := checkSessionBus(); err != nil {
+		return keyringError("storing passwords of", "(any)", err)
+	}
+	_, err := keyring.Get(KeyringService, "lockwatch keyring probe")
+	if err == nil || errors.Is(err, keyring.ErrNotFound) {
+		return nil
+	}
+	return keyringError("storing passwords of", "(any)", err)
+}
+
 // DeleteKeyringPassword removes a repository's password from the OS
 // keyring. Removing one that is not there is not an error, so that
 // deleting a repository twice, or one whose entry the user removed by

@@ -51,6 +51,10 @@ type Options struct {
 	Crontab func(ctx context.Context) (string, error)
 	// Sources limits discovery to these sources; empty means all.
 	Sources []string
+	// ResticprofileDirs are searched for resticprofile's profiles too: the
+	// folders of the status files lockwatch already reads, as its config is
+	// often kept beside them.
+	ResticprofileDirs []string
 }
 
 // Discover reads every source and returns the repositories found, one
@@ -183,6 +187,7 @@ func (o Options) resticprofilePaths(env func(string) string) []string {
 	if o.WorkDir != "" {
 		dirs = append(dirs, o.WorkDir)
 	}
+	dirs = append(dirs, o.ResticprofileDirs...)
 	switch o.GOOS {
 	case "windows":
 		for _, v := range []string{"LOCALAPPDATA", "APPDATA"} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +25,11 @@ type Candidate struct {
 	// location ("" when there is none): such a candidate is never added
 	// again.
 	Configured string
+	// Missing says that a local repository is not there ("" when it is, or
+	// when it is remote and not looked at): a profile that is only other
+	// profiles' template, a disk not plugged in. Such a candidate is
+	// imported only when the user picks it.
+	Missing string
 }
 
 // NeedsPassword reports whether the source gave no password source: the
@@ -52,6 +58,7 @@ func Offer(found []Found, cfg *config.Config) []Candidate {
 	for _, f := range found {
 		c := Candidate{Found: f, Configured: ConfiguredAs(f, cfg)}
 		if c.Configured == "" {
+			c.Missing = missingLocal(f)
 			base := c.Name
 			for n := 2; used[c.Name]; n++ {
 				c.Name = fmt.Sprintf("%s-%d", base, n)
@@ -61,6 +68,20 @@ func Offer(found []Found, cfg *config.Config) []Candidate {
 		out = append(out, c)
 	}
 	return out
+}
+
+// missingLocal says why f's repository is not there, if it is local and
+// has no restic config file ("" otherwise).
+func missingLocal(f Found) string {
+	if f.Repository == "" || hasBackendPrefix(f.Repository) {
+		return ""
+	}
+	home, _ := os.UserHomeDir()
+	dir := cleanLocal(strings.TrimPrefix(f.Repository, "local:"), home)
+	if _, err := os.Stat(filepath.Join(dir, "config")); errors.Is(err, fs.ErrNotExist) {
+		return "there is no restic repository at " + dir
+	}
+	return ""
 }
 
 // Adder adds a repository to lockwatch's config, as the settings window
