@@ -23,12 +23,13 @@ func runApp(cmd *cobra.Command, open string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := ensureConfig(path); err != nil {
+	created, err := ensureConfig(path)
+	if err != nil {
 		return err
 	}
 	exe, _ := os.Executable()
 	if open == "" {
-		return tray.Run(tray.Options{ConfigPath: path, Executable: exe})
+		return tray.Run(tray.Options{ConfigPath: path, Executable: exe, FirstRun: created})
 	}
 	// A link (a click on a Windows toast): the running tray opens it in
 	// its window process; without a tray, this process becomes the window.

@@ -15,7 +15,9 @@ import (
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/lockwatch/lockwatch/app/client"
 	"github.com/lockwatch/lockwatch/icons"
@@ -46,6 +48,8 @@ type UI struct {
 	mainShown bool // the main window is open (hidden windows keep Fyne running)
 	view      *MainView
 	settings  fyne.Window
+	imports   fyne.Window // the import window opened from the settings
+	offered   bool        // discovery ran for a config without repositories
 
 	mu sync.Mutex
 	st check.Status
@@ -161,6 +165,62 @@ func (ui *UI) show(st check.Status) {
 	ui.st = st
 	ui.mu.Unlock()
 	ui.view.Show(st)
+	if len(st.Repos) == 0 && !ui.offered {
+		// The first run (or every repository removed): rather than an
+		// empty list, offer what the other backup tools already know.
+		ui.offered = true
+		go func() {
+			found := FindRepositories(context.Background(), ui.opts.ConfigPath)
+			if found.Importable() {
+				fyne.Do(func() { ui.offerInMain(found) })
+			}
+		}()
+	}
+}
+
+// offerInMain shows discovery's offer in the main window until the user
+// imports or says Not now. Runs on the UI thread.
+func (ui *UI) offerInMain(found Found) {
+	sb, ok := ui.backend.(api.SettingsBackend)
+	if !ok || len(ui.status().Repos) > 0 {
+		return
+	}
+	iv := NewImportView(sb, ui.opts.ConfigPath, found)
+	iv.OnDone = func([]string) {
+		ui.main.SetContent(ui.view.Content())
+		ui.main.SetTitle("lockwatch")
+	}
+	ui.main.SetContent(iv.Content())
+	ui.main.SetTitle("lockwatch — import")
+}
+
+// showImport opens the import window (the settings' Import…), or brings
+// it to the front; after an import, done runs on the UI thread.
+func (ui *UI) showImport(sb api.SettingsBackend, done func()) {
+	if ui.imports != nil {
+		ui.imports.Show()
+		ui.imports.RequestFocus()
+		return
+	}
+	w := ui.app.NewWindow("lockwatch — import")
+	w.SetContent(container.NewCenter(widget.NewLabel("Looking for restic repositories…")))
+	w.Resize(fyne.NewSize(820, 600))
+	w.SetOnClosed(func() { ui.imports = nil })
+	ui.imports = w
+	w.Show()
+	go func() {
+		found := FindRepositories(context.Background(), ui.opts.ConfigPath)
+		fyne.Do(func() {
+			iv := NewImportView(sb, ui.opts.ConfigPath, found)
+			iv.OnDone = func(imported []string) {
+				w.Close()
+				if len(imported) > 0 {
+					done()
+				}
+			}
+			w.SetContent(iv.Content())
+		})
+	}()
 }
 
 // open shows a target: "settings", else the main window on "repo/NAME"

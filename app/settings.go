@@ -44,6 +44,7 @@ func (ui *UI) showSettings() {
 		}
 		return autostart.Disable()
 	}
+	v.OnImport = func() { ui.showImport(sb, v.Reload) }
 	// The tray menu shows "Start at login" too.
 	v.OnChanged = func() { go client.HandOver(client.Tray, client.Refresh, "") }
 	w.SetContent(v.Content())
@@ -92,6 +93,9 @@ type SettingsView struct {
 	SetLogin     func(on bool) error
 	// OnChanged, if set, is called on the UI thread after a saved change.
 	OnChanged func()
+	// OnImport, if set, opens the import of what other backup tools know
+	// (the Import… button, hidden without it).
+	OnImport func()
 	// OnNotifications, if set, learns the notifications setting whenever
 	// the view loads or saves it.
 	OnNotifications func(on bool)
@@ -106,6 +110,7 @@ type SettingsView struct {
 	list      *widget.List
 	addBtn    *widget.Button
 	removeBtn *widget.Button
+	importBtn *widget.Button
 
 	name, repository, repositoryFile *widget.Entry
 	source                           *widget.RadioGroup
@@ -152,6 +157,11 @@ func NewSettingsView(sb api.SettingsBackend) *SettingsView {
 	}
 	v.addBtn = widget.NewButton("Add", v.NewRepo)
 	v.removeBtn = widget.NewButton("Remove", v.Remove)
+	v.importBtn = widget.NewButton("Import…", func() {
+		if v.OnImport != nil {
+			v.OnImport()
+		}
+	})
 
 	v.name = widget.NewEntry()
 	v.name.SetPlaceHolder("e.g. nas")
@@ -207,7 +217,7 @@ func NewSettingsView(sb api.SettingsBackend) *SettingsView {
 
 	right := container.NewVScroll(container.NewVBox(v.title, v.form, v.errs[""],
 		container.NewHBox(layout.NewSpacer(), v.testBtn, v.saveBtn), v.result))
-	left := container.NewBorder(nil, container.NewGridWithColumns(2, v.addBtn, v.removeBtn), nil, nil, v.list)
+	left := container.NewBorder(nil, container.NewVBox(container.NewGridWithColumns(2, v.addBtn, v.removeBtn), v.importBtn), nil, nil, v.list)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.25
 	v.root = container.NewBorder(nil,
@@ -268,6 +278,11 @@ func (v *SettingsView) setConfig(view config.ConfigView) {
 		v.login.Hide()
 	}
 	v.filling = false
+	if v.OnImport == nil {
+		v.importBtn.Hide()
+	} else {
+		v.importBtn.Show()
+	}
 	v.list.Refresh()
 	switch {
 	case v.editing != "" && slices.ContainsFunc(view.Repos, func(r config.RepoView) bool { return r.Name == v.editing }):

@@ -83,9 +83,8 @@ func TrayMenu(st check.Status, loginEnabled bool, note string, do Actions) []*It
 		)
 	}
 	if len(st.Repos) == 0 {
-		none := item("No repositories yet — add one in Settings", nil)
-		none.Disabled = true
-		items = append(items, none, separator())
+		// The main window offers what other backup tools know.
+		items = append(items, item("No repositories yet — find them…", do.Open), separator())
 	}
 	login := item("Start at login", do.ToggleLogin)
 	login.Checked = loginEnabled

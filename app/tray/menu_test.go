@@ -116,11 +116,16 @@ func TestTrayMenu(t *testing.T) {
 func TestTrayMenuNoteAndNoRepos(t *testing.T) {
 	var rec recorder
 	items := TrayMenu(check.Status{}, false, "Checks run inside this app", rec.actions())
-	if got, want := menuLabels(items), "Checks run inside this app | --- | No repositories yet — add one in Settings | --- | Check all now | Open lockwatch | Settings… | Start at login | --- | Quit"; got != want {
+	if got, want := menuLabels(items), "Checks run inside this app | --- | No repositories yet — find them… | --- | Check all now | Open lockwatch | Settings… | Start at login | --- | Quit"; got != want {
 		t.Errorf("menu %q, want %q", got, want)
 	}
-	if !items[0].Disabled || !items[2].Disabled || items[7].Checked {
-		t.Error("the note and the no-repos line must be disabled, Start at login unchecked")
+	if !items[0].Disabled || items[2].Disabled || items[7].Checked {
+		t.Error("the note must be disabled, the no-repos line enabled, Start at login unchecked")
+	}
+	// The no-repos line opens the main window, which offers what other backup tools know.
+	items[2].Action()
+	if got := strings.Join(rec.calls, ", "); got != "open" {
+		t.Errorf("the no-repos line did %q; want open", got)
 	}
 }
 

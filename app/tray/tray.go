@@ -37,6 +37,9 @@ import (
 type Options struct {
 	ConfigPath string
 	Executable string // this binary: the window process and "Start at login" run it
+	// FirstRun opens the main window once the tray is up: on a config just
+	// written, it offers the repositories other backup tools know.
+	FirstRun bool
 }
 
 // Tray is the running tray process.
@@ -107,6 +110,9 @@ func Run(opts Options) error {
 		// says why); this process keeps checking and notifying until the
 		// user closes it.
 		return t.windows.Run("")
+	}
+	if opts.FirstRun {
+		t.open("")
 	}
 	runLoop(t.showNow, t.quit, t.stopDrawing)
 	t.windows.Quit()

@@ -1,0 +1,335 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/discover"
+)
+
+// Found is what discovery offers, what it skipped and what it could not read.
+type Found struct {
+	Offer   []discover.Candidate
+	Skipped []discover.Skipped
+	Errors  []error
+}
+
+// Importable reports whether f offers anything lockwatch does not watch yet.
+func (f Found) Importable() bool {
+	for _, c := range f.Offer {
+		if c.Configured == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// FindRepositories looks where Backrest, resticprofile, autorestic,
+// systemd and cron keep their configuration (and in the environment), and
+// offers what it finds against the config at configPath.
+func FindRepositories(ctx context.Context, configPath string) Found {
+	cfg, _ := config.Load(configPath) // a missing or broken config offers everything
+	var dirs []string
+	if cfg != nil {
+		for _, r := range cfg.Repos {
+			if r.ResticprofileStatus != "" {
+				dirs = append(dirs, filepath.Dir(r.ResticprofileStatus))
+			}
+		}
+	}
+	found, skipped, errs := discover.Discover(ctx, discover.Options{ResticprofileDirs: dirs})
+	return Found{Offer: discover.Offer(found, cfg), Skipped: skipped, Errors: errs}
+}
+
+// ImportView offers the repositories discovery found, each with a check
+// box, and imports the ticked ones through the service (Import selected),
+// or lets them be (Not now).
+type ImportView struct {
+	// OnDone is called on the UI thread when the user is done: after an
+	// import with the names imported, or with none after Not now.
+	OnDone func(imported []string)
+	// KeyringAvailable says whether the OS keyring answers (nil) or why
+	// not; nil func means config.KeyringAvailable.
+	KeyringAvailable func() error
+
+	adder       discover.Adder
+	configPath  string
+	found       Found
+	inline      bool // run the import on the caller's goroutine (tests)
+	rows        []*importRow
+	toFiles     *widget.Check // write plain passwords to files: shown when no keyring answers
+	keyringNote *widget.Label
+	importBtn   *widget.Button
+	notNowBtn   *widget.Button
+	result      *widget.Label
+	root        fyne.CanvasObject
+}
+
+// importRow is one candidate on screen.
+type importRow struct {
+	c        discover.Candidate
+	check    *widget.Check
+	password *widget.Entry // for a candidate without a password source
+	status   *widget.Label // what became of it
+	done     bool
+}
+
+// NewImportView builds the offer of found, importing through adder into
+// the config at configPath (beside which password files go, if chosen).
+func NewImportView(adder discover.Adder, configPath string, found Found) *ImportView {
+	v := &ImportView{adder: adder, configPath: configPath, found: found}
+	heading := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	heading.SizeName = theme.SizeNameSubHeadingText
+	intro := widget.NewLabel("")
+	intro.Wrapping = fyne.TextWrapWord
+	switch n := len(found.Offer); {
+	case n == 0:
+		heading.SetText("No restic repositories found")
+		intro.SetText("Nothing in Backrest, resticprofile, autorestic, systemd units, crontabs or the environment names a restic repository. Add yours in Settings.")
+	default:
+		heading.SetText(fmt.Sprintf("lockwatch found %s on this computer", repositories(n)))
+		intro.SetText("Tick the ones lockwatch should watch. A password another tool keeps in plain text goes to the OS keyring, never into lockwatch's config; password files and commands are used where they are.")
+	}
+
+	list := container.NewVBox()
+	for _, c := range found.Offer {
+		r := v.newRow(c)
+		v.rows = append(v.rows, r)
+		list.Add(r.content())
+		list.Add(widget.NewSeparator())
+	}
+	if len(found.Skipped)+len(found.Errors) > 0 {
+		var lines []string
+		for _, s := range found.Skipped {
+			lines = append(lines, "Skipped: "+s.String())
+		}
+		for _, e := range found.Errors {
+			lines = append(lines, "Could not read: "+e.Error())
+		}
+		more := widget.NewLabel(strings.Join(lines, "\n"))
+		more.Wrapping = fyne.TextWrapWord
+		more.Selectable = true
+		list.Add(widget.NewAccordion(widget.NewAccordionItem(fmt.Sprintf("Not offered (%d)", len(lines)), more)))
+	}
+
+	v.keyringNote = widget.NewLabel("")
+	v.keyringNote.Wrapping = fyne.TextWrapWord
+	v.keyringNote.Importance = widget.WarningImportance
+	v.keyringNote.Hide()
+	v.toFiles = widget.NewCheck("Write those passwords to files only I can read, in "+discover.PasswordDir(configPath), nil)
+	v.toFiles.Hide()
+	v.result = widget.NewLabel("")
+	v.result.Wrapping = fyne.TextWrapWord
+	v.result.Selectable = true
+	v.importBtn = widget.NewButton("Import selected", v.Import)
+	v.importBtn.Importance = widget.HighImportance
+	v.notNowBtn = widget.NewButton("Not now", func() { v.done(nil) })
+	v.refreshButtons()
+
+	top := container.NewVBox(heading, intro)
+	bottom := container.NewVBox(v.keyringNote, v.toFiles, v.result, container.NewHBox(layout.NewSpacer(), v.notNowBtn, v.importBtn))
+	v.root = container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(list)))
+	return v
+}
+
+// Content is the widget tree.
+func (v *ImportView) Content() fyne.CanvasObject { return v.root }
+
+func (v *ImportView) newRow(c discover.Candidate) *importRow {
+	r := &importRow{c: c, status: widget.NewLabel("")}
+	r.status.Wrapping = fyne.TextWrapWord
+	r.check = widget.NewCheck(c.Name, func(bool) { v.refreshButtons() })
+	switch {
+	case c.Configured != "":
+		r.check.Disable()
+		r.status.SetText(fmt.Sprintf("Already watched as %q.", c.Configured))
+	case c.Missing != "":
+		r.status.SetText("Not ticked: " + c.Missing + ".")
+	default:
+		r.check.SetChecked(true)
+	}
+	if c.Configured == "" && c.NeedsPassword() {
+		r.password = widget.NewPasswordEntry()
+		r.password.SetPlaceHolder("its password (none found; it goes to the OS keyring)")
+		r.check.SetChecked(false)
+		r.password.OnChanged = func(s string) {
+			if s != "" && !r.done {
+				r.check.SetChecked(true)
+			}
+		}
+	}
+	return r
+}
+
+func (r *importRow) content() fyne.CanvasObject {
+	where := widget.NewLabel(r.c.Location() + "\nfound in " + r.c.Origin().String())
+	where.Wrapping = fyne.TextWrapWord
+	where.Selectable = true
+	objs := []fyne.CanvasObject{container.NewBorder(nil, nil, r.check, nil, where)}
+	if r.c.Configured == "" {
+		var lines []string
+		if !r.c.NeedsPassword() {
+			lines = append(lines, "Password: "+r.c.PasswordSource())
+		}
+		if r.c.AutoUnlock != "" {
+			lines = append(lines, "Auto-unlock: "+string(r.c.AutoUnlock))
+		}
+		for _, o := range r.c.Also {
+			lines = append(lines, "Also in "+o.String())
+		}
+		lines = append(lines, r.c.Notes...)
+		if len(lines) > 0 {
+			notes := widget.NewLabel(strings.Join(lines, "\n"))
+			notes.Wrapping = fyne.TextWrapWord
+			notes.SizeName = theme.SizeNameCaptionText
+			objs = append(objs, notes)
+		}
+	}
+	if r.password != nil {
+		objs = append(objs, r.password)
+	}
+	objs = append(objs, r.status)
+	return container.NewVBox(objs...)
+}
+
+// Chosen lists the names of the candidates ticked.
+func (v *ImportView) Chosen() []string {
+	var names []string
+	for _, r := range v.rows {
+		if r.check.Checked && !r.done {
+			names = append(names, r.c.Name)
+		}
+	}
+	return names
+}
+
+// SetChecked ticks or unticks the candidate named name.
+func (v *ImportView) SetChecked(name string, on bool) {
+	for _, r := range v.rows {
+		if r.c.Name == name {
+			r.check.SetChecked(on)
+		}
+	}
+}
+
+func (v *ImportView) refreshButtons() {
+	if v.importBtn == nil {
+		return
+	}
+	if len(v.Chosen()) == 0 {
+		v.importBtn.Disable()
+	} else {
+		v.importBtn.Enable()
+	}
+}
+
+// Import adds the ticked candidates. Where their passwords would go to an
+// OS keyring that does not answer, it first says so and offers password
+// files; each repository is saved on its own, so one refused keeps the others.
+func (v *ImportView) Import() {
+	var chosen []*importRow
+	needsKeyring := false
+	for _, r := range v.rows {
+		if r.check.Checked && !r.done {
+			chosen = append(chosen, r)
+			needsKeyring = needsKeyring || r.c.NeedsKeyring()
+		}
+	}
+	opts := discover.ImportOptions{}
+	if needsKeyring {
+		available := v.KeyringAvailable
+		if available == nil {
+			available = config.KeyringAvailable
+		}
+		if err := available(); err != nil && !v.toFiles.Checked {
+			v.keyringNote.SetText("The OS keyring is not available, so the passwords found in plain text cannot go there (" + err.Error() + "). Tick below to write them to files only you can read instead, or untick those repositories.")
+			v.keyringNote.Show()
+			v.toFiles.Show()
+			return
+		}
+		if v.toFiles.Checked {
+			opts.PasswordDir = discover.PasswordDir(v.configPath)
+		}
+	}
+	type answer struct {
+		row *importRow
+		err error
+	}
+	inputs := make([]discover.ImportOptions, len(chosen))
+	for i, r := range chosen {
+		inputs[i] = opts
+		if r.password != nil {
+			inputs[i].Password = r.password.Text
+		}
+	}
+	v.importBtn.Disable()
+	v.result.SetText("Importing…")
+	work := func() func() {
+		ctx, cancel := settingsContext()
+		defer cancel()
+		var answers []answer
+		for i, r := range chosen {
+			_, err := discover.Import(ctx, v.adder, r.c, inputs[i])
+			answers = append(answers, answer{r, err})
+		}
+		return func() {
+			var imported, failed []string
+			for _, a := range answers {
+				if a.err != nil {
+					a.row.status.SetText("Not imported: " + a.err.Error())
+					a.row.status.Importance = widget.DangerImportance
+					a.row.status.Refresh()
+					failed = append(failed, a.row.c.Name)
+					continue
+				}
+				a.row.done = true
+				a.row.check.Disable()
+				a.row.status.SetText("Imported.")
+				a.row.status.Importance = widget.SuccessImportance
+				a.row.status.Refresh()
+				imported = append(imported, a.row.c.Name)
+			}
+			v.refreshButtons()
+			if len(failed) > 0 {
+				v.result.SetText(fmt.Sprintf("Imported %d; %s could not be: see above.", len(imported), strings.Join(failed, ", ")))
+				return
+			}
+			v.result.SetText("")
+			v.done(imported)
+		}
+	}
+	if v.inline {
+		work()()
+		return
+	}
+	go func() {
+		update := work()
+		fyne.Do(update)
+	}()
+}
+
+func (v *ImportView) done(imported []string) {
+	if v.OnDone != nil {
+		v.OnDone(imported)
+	}
+}
+
+// Result is the text under the list: what the import did, or why not.
+func (v *ImportView) Result() string { return v.result.Text }
+
+// repositories is "1 restic repository", "2 restic repositories".
+func repositories(n int) string {
+	if n == 1 {
+		return "1 restic repository"
+	}
+	return fmt.Sprintf("%d restic repositories", n)
+}
