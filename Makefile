@@ -63,7 +63,7 @@ package: deps
 # end-to-end tests (needs root for nothing; see app_tray_integration_test.go).
 screenshots: deps
 	mkdir -p docs
-	LOCKWATCH_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -timeout 30m -run 'TestScreenshots|TestRealPanelMenuUnlocks|TestWindowsGUIUnderWine|TestWindowsTrayUnderWine' .
+	LOCKWATCH_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -timeout 30m -run 'TestScreenshots|TestFirstRunOffersWhatOtherToolsKnow|TestRealPanelMenuUnlocks|TestWindowsGUIUnderWine|TestWindowsTrayUnderWine' .
 
 # What the tray costs at rest (wakeups, CPU, RSS of every lockwatch process)
 # and how fast its window opens, against the budgets of issue 11. About 2

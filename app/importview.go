@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -147,13 +148,14 @@ func (v *ImportView) Content() fyne.CanvasObject { return v.root }
 func (v *ImportView) newRow(c discover.Candidate) *importRow {
 	r := &importRow{c: c, status: widget.NewLabel("")}
 	r.status.Wrapping = fyne.TextWrapWord
+	r.status.Hide() // shown once it has something to say
 	r.check = widget.NewCheck(c.Name, func(bool) { v.refreshButtons() })
 	switch {
 	case c.Configured != "":
 		r.check.Disable()
-		r.status.SetText(fmt.Sprintf("Already watched as %q.", c.Configured))
+		r.say(fmt.Sprintf("Already watched as %q.", c.Configured), widget.MediumImportance)
 	case c.Missing != "":
-		r.status.SetText("Not ticked: " + c.Missing + ".")
+		r.say("Not ticked: "+c.Missing+".", widget.MediumImportance)
 	default:
 		r.check.SetChecked(true)
 	}
@@ -170,8 +172,24 @@ func (v *ImportView) newRow(c discover.Candidate) *importRow {
 	return r
 }
 
+// say shows what became of the row's repository.
+func (r *importRow) say(text string, importance widget.Importance) {
+	r.status.Importance = importance
+	r.status.SetText(text)
+	r.status.Show()
+}
+
+// homeShort writes the user's home directory in s as ~, as people read paths.
+func homeShort(s string) string {
+	home, err := os.UserHomeDir()
+	if err != nil || len(home) < 2 {
+		return s
+	}
+	return strings.ReplaceAll(s, home+string(filepath.Separator), "~"+string(filepath.Separator))
+}
+
 func (r *importRow) content() fyne.CanvasObject {
-	where := widget.NewLabel(r.c.Location() + "\nfound in " + r.c.Origin().String())
+	where := widget.NewLabel(r.c.Location() + "\nfound in " + homeShort(r.c.Origin().String()))
 	where.Wrapping = fyne.TextWrapWord
 	where.Selectable = true
 	objs := []fyne.CanvasObject{container.NewBorder(nil, nil, r.check, nil, where)}
@@ -184,7 +202,7 @@ func (r *importRow) content() fyne.CanvasObject {
 			lines = append(lines, "Auto-unlock: "+string(r.c.AutoUnlock))
 		}
 		for _, o := range r.c.Also {
-			lines = append(lines, "Also in "+o.String())
+			lines = append(lines, "Also in "+homeShort(o.String()))
 		}
 		lines = append(lines, r.c.Notes...)
 		if len(lines) > 0 {
@@ -285,17 +303,13 @@ func (v *ImportView) Import() {
 			var imported, failed []string
 			for _, a := range answers {
 				if a.err != nil {
-					a.row.status.SetText("Not imported: " + a.err.Error())
-					a.row.status.Importance = widget.DangerImportance
-					a.row.status.Refresh()
+					a.row.say("Not imported: "+a.err.Error(), widget.DangerImportance)
 					failed = append(failed, a.row.c.Name)
 					continue
 				}
 				a.row.done = true
 				a.row.check.Disable()
-				a.row.status.SetText("Imported.")
-				a.row.status.Importance = widget.SuccessImportance
-				a.row.status.Refresh()
+				a.row.say("Imported.", widget.SuccessImportance)
 				imported = append(imported, a.row.c.Name)
 			}
 			v.refreshButtons()
