@@ -19,7 +19,9 @@ export LANGUAGE := en
 # tests, without the rest of Xfce their Recommends would bring.
 # wine and wine64 (Debian's Wine 8, 64-bit only) run the Windows build for
 # real (platform/winetest; make wine-test runs just those tests).
-APT_BARE_PACKAGES := gnome-keyring xfce4-panel dunst xdotool systemd wine wine64
+# prometheus (the server, and promtool) scrapes the service and checks the
+# metrics and the alert rules in docs/prometheus.
+APT_BARE_PACKAGES := gnome-keyring xfce4-panel dunst xdotool systemd wine wine64 prometheus
 APT_PACKAGES := restic rclone openssh-server strace gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
 
 # The tests that drive restic run twice: with Debian 12's restic (0.14, from

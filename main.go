@@ -19,6 +19,7 @@ import (
 
 	"github.com/lockwatch/lockwatch/platform/notify"
 	"github.com/lockwatch/lockwatch/service/config"
+	"github.com/lockwatch/lockwatch/service/daemon"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -28,6 +29,7 @@ func main() {
 	if exe, err := os.Executable(); err == nil {
 		config.SetSelf(exe) // restic runs us for passwords kept in the keyring
 	}
+	daemon.Version = version
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

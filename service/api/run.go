@@ -86,6 +86,7 @@ func (s *Server) Listen() error {
 // Run checks, and serves the API if Listen succeeded, until ctx ends.
 func (s *Server) Run(ctx context.Context) error {
 	if s.ln == nil {
+		s.serveMetrics(ctx)
 		err := s.Daemon.Run(ctx)
 		s.Close()
 		return err
@@ -102,12 +103,29 @@ func (s *Server) Run(ctx context.Context) error {
 			s.log.Error("local API stopped", "err", err)
 		}
 	}()
+	s.serveMetrics(ctx)
 	err := s.Daemon.Run(ctx)
 	shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
 	s.Close()
 	return err
+}
+
+// serveMetrics starts the Prometheus listener when metrics_listen asks for
+// one. A listener that cannot start (the port is taken) is logged and the
+// checks go on: monitoring matters more than its metrics. A change of
+// metrics_listen takes a restart of the service.
+func (s *Server) serveMetrics(ctx context.Context) {
+	addr := s.Daemon.Defaults().MetricsListen
+	if addr == "" {
+		return
+	}
+	go func() {
+		if err := s.Daemon.Metrics().Serve(ctx, addr, s.log); err != nil {
+			s.log.Error("metrics not served", "err", err)
+		}
+	}()
 }
 
 // Close releases the socket, the daemon's readers and the single-instance lock.

@@ -122,6 +122,11 @@ type Defaults struct {
 	// on this host ends or a lock appears in a local repository's locks/
 	// (on by default); false checks on the schedule only.
 	Watch bool `toml:"watch"`
+	// MetricsListen, when set (host:port), serves Prometheus metrics at
+	// /metrics there; TextfilePath writes them to a file after every
+	// check, for node_exporter's textfile collector.
+	MetricsListen string `toml:"metrics_listen,omitempty"`
+	TextfilePath  string `toml:"textfile_path,omitempty"`
 }
 
 // Repo is one [[repo]] table.

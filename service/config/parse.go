@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"regexp"
 	"sort"
 	"strconv"
@@ -18,7 +19,7 @@ import (
 // Keys accepted in each table, in the order they are documented.
 var (
 	topKeys      = []string{"defaults", "repo"}
-	defaultsKeys = []string{"restic", "check_interval", "hostname", "unrefreshed_after", "timeout", "history_days", "notifications", "watch"}
+	defaultsKeys = []string{"restic", "check_interval", "hostname", "unrefreshed_after", "timeout", "history_days", "notifications", "watch", "metrics_listen", "textfile_path"}
 	repoKeys     = []string{"name", "repository", "repository_file", "password_file", "password_command", "password_keyring", "env", "auto_unlock", "check_interval", "reader",
 		"max_snapshot_age", "snapshot_host", "snapshot_tags", "snapshot_paths", "resticprofile_status", "resticprofile_profile"}
 )
@@ -248,6 +249,24 @@ func (p *parser) defaults(m map[string]any, d *Defaults) {
 			} else {
 				p.add(line, "watch must be true or false, not %s", typeName(v))
 			}
+		case "metrics_listen":
+			if s, ok := p.str(line, "", k, v); ok {
+				d.MetricsListen = strings.TrimSpace(s)
+				if msg := checkListen(d.MetricsListen); msg != "" {
+					p.add(line, "metrics_listen %q %s", d.MetricsListen, msg)
+				}
+			}
+		case "textfile_path":
+			if s, ok := p.str(line, "", k, v); ok {
+				exp, err := expandPath(strings.TrimSpace(s))
+				switch {
+				case err != nil:
+					p.add(line, "textfile_path: %v", err)
+				case exp != "" && !strings.HasSuffix(exp, ".prom"):
+					p.add(line, "textfile_path %q must end in .prom, or node_exporter's textfile collector skips it", exp)
+				}
+				d.TextfilePath = exp
+			}
 		case "history_days":
 			if n, ok := v.(int64); ok && n >= 1 {
 				d.HistoryDays = int(n)
@@ -258,6 +277,23 @@ func (p *parser) defaults(m map[string]any, d *Defaults) {
 			p.unknownKey(line, "defaults", k, defaultsKeys)
 		}
 	}
+}
+
+// checkListen says what is wrong with a metrics_listen address ("" if
+// nothing): it must be host:port with a port number, as in
+// "127.0.0.1:9977" or "[::1]:9977"; ":9977" listens on every address.
+func checkListen(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return `is not host:port, e.g. "127.0.0.1:9977"`
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "has no port number between 1 and 65535"
+	}
+	return ""
 }
 
 // finishDefaults fills in defaults and checks ranges.

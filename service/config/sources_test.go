@@ -45,3 +45,23 @@ func TestReaderKey(t *testing.T) {
 		t.Errorf("bad reader: %v", err)
 	}
 }
+
+func TestMetricsKeys(t *testing.T) {
+	cfg, err := Parse("c.toml", []byte("[defaults]\nmetrics_listen = \"127.0.0.1:9977\"\ntextfile_path = \"/var/lib/node_exporter/lockwatch.prom\"\n"))
+	if err != nil || cfg.Defaults.MetricsListen != "127.0.0.1:9977" || cfg.Defaults.TextfilePath != "/var/lib/node_exporter/lockwatch.prom" {
+		t.Fatalf("metrics keys: %v %+v", err, cfg)
+	}
+	if cfg, err := Parse("c.toml", []byte("")); err != nil || cfg.Defaults.MetricsListen != "" || cfg.Defaults.TextfilePath != "" {
+		t.Errorf("metrics are not off by default: %v %+v", err, cfg)
+	}
+	for _, c := range []struct{ text, want string }{
+		{"[defaults]\nmetrics_listen = \"9977\"\n", `c.toml:2: metrics_listen "9977" is not host:port, e.g. "127.0.0.1:9977"`},
+		{"[defaults]\nmetrics_listen = \"localhost:http\"\n", `c.toml:2: metrics_listen "localhost:http" has no port number`},
+		{"[defaults]\n\ntextfile_path = \"/tmp/lockwatch.txt\"\n", `c.toml:3: textfile_path "/tmp/lockwatch.txt" must end in .prom`},
+	} {
+		_, err := Parse("c.toml", []byte(c.text))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.text, err, c.want)
+		}
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/metrics"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
@@ -47,6 +48,9 @@ type Options struct {
 	// the repository key with scrypt, which is heavy on a laptop.
 	MaxConcurrent int
 }
+
+// Version is lockwatch's, for the metrics' lockwatch_build_info; main sets it.
+var Version = "dev"
 
 // Daemon runs the checks. Create it with New, then call Run.
 type Daemon struct {
@@ -80,6 +84,9 @@ type Daemon struct {
 	// watcher re-checks a repository as soon as something changes there;
 	// nil unless Run is running (a CLI's one-off check watches nothing).
 	watcher *watcher
+	// metrics counts checks and removals for Prometheus (metrics_listen,
+	// textfile_path); cheap enough to keep when neither is set.
+	metrics *metrics.Metrics
 }
 
 // slot is the scheduler's view of one repository.
@@ -105,6 +112,7 @@ func New(opts Options) (*Daemon, error) {
 		repos: map[string]*slot{}, seen: map[string][]string{}, seenAt: map[string]map[string]time.Time{},
 		subs: map[chan Event]struct{}{},
 	}
+	d.metrics = metrics.New(Version, d.Status)
 	cfg, err := config.Load(opts.ConfigPath)
 	if err != nil {
 		return nil, err
@@ -162,6 +170,7 @@ func (d *Daemon) setConfig(cfg *config.Config, stamp fileStamp) {
 // forget drops what the store knows of a repository no longer configured
 // (its history stays). Called with d.mu held.
 func (d *Daemon) forget(name string) {
+	d.metrics.Forget(name)
 	if d.watcher != nil {
 		d.watcher.forget(name)
 	}
@@ -357,6 +366,7 @@ func (d *Daemon) checkSoon(name string) {
 func (d *Daemon) check(ctx context.Context, r *config.Repo) check.RepoStatus {
 	d.sem <- struct{}{}
 	defer func() { <-d.sem }()
+	started := time.Now()
 	d.mu.Lock()
 	checker, cfg := d.checker, d.cfg
 	d.mu.Unlock()
@@ -388,7 +398,13 @@ func (d *Daemon) check(ctx context.Context, r *config.Repo) check.RepoStatus {
 	if w != nil {
 		st.Watch = w.follow(r, st, cfg.Defaults.Watch)
 	}
+	d.metrics.ObserveCheck(r.Name, time.Since(started), st.State == check.StateError)
 	d.update(r.Name, st)
+	if path := cfg.Defaults.TextfilePath; path != "" {
+		if err := d.metrics.WriteTextfile(path); err != nil {
+			d.log.Warn("textfile_path not written", "err", err)
+		}
+	}
 	return st
 }
 
@@ -479,6 +495,9 @@ func (d *Daemon) record(repo string, res check.UnlockResult, by string) {
 	if err != nil {
 		d.log.Error("recording removed locks", "repo", repo, "err", err)
 	}
+	for _, l := range res.Removed {
+		d.metrics.ObserveRemoval(repo, l.Verdict, by)
+	}
 	for i := range events {
 		d.log.Info("lock removed", "repo", repo, "lock", events[i].Lock.ID[:8], "verdict", events[i].Verdict, "by", by)
 		d.publish(Event{Type: EventHistory, Repo: repo, Entry: &events[i]})
@@ -533,6 +552,16 @@ func stampOf(path string) fileStamp {
 	}
 	return fileStamp{fi.ModTime(), fi.Size()}
 }
+
+// Defaults is the [defaults] table of the config in use.
+func (d *Daemon) Defaults() config.Defaults {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg.Defaults
+}
+
+// Metrics is what the service tells Prometheus.
+func (d *Daemon) Metrics() *metrics.Metrics { return d.metrics }
 
 // Status is every repository's latest status.
 func (d *Daemon) Status() check.Status {

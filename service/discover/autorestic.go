@@ -1,7 +1,9 @@
 package discover
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -10,7 +12,10 @@ import (
 )
 
 // ReadAutorestic reads an .autorestic.yml: backends.NAME with type, path,
-// key (the password, plain text), env, and for REST rest.user/password.
+// key (the password, plain text), env, and for REST rest.user/password;
+// then the .autorestic.env beside it, whose AUTORESTIC_<NAME>_X=V beat the
+// file's key and env, as in autorestic. autorestic's own environment, which
+// beats both, is the environment of whoever runs it: not read here.
 func ReadAutorestic(path string) ([]Found, []Skipped, error) {
 	data, err := readFile(path)
 	if err != nil {
@@ -27,21 +32,72 @@ func ReadAutorestic(path string) ([]Found, []Skipped, error) {
 	if backends.kind != mapNode {
 		return nil, nil, &config.Error{File: path, Line: backends.line, Msg: "backends must be a map, not " + kindName(backends)}
 	}
+	envFile, envNote := readAutoresticEnv(path)
 	var found []Found
 	var skipped []Skipped
 	for _, name := range backends.keys {
 		b := backends.fields[name]
-		f, reason := autoresticBackend(path, name, b)
+		f, reason := autoresticBackend(path, name, b, autoresticEnv(envFile, name, backends.keys))
 		if reason != "" {
 			skipped = append(skipped, Skipped{Source: SourceAutorestic, File: path, Line: b.line, Reason: reason})
 			continue
+		}
+		if envNote != "" {
+			f.Notes = append(f.Notes, envNote)
 		}
 		found = append(found, f)
 	}
 	return found, skipped, nil
 }
 
-func autoresticBackend(file, name string, b *node) (Found, string) {
+// readAutoresticEnv reads the .autorestic.env that autorestic loads from
+// beside its configuration. None is the usual case; one that cannot be
+// read gives a note, as it may hold the passwords.
+func readAutoresticEnv(config string) ([]envLine, string) {
+	p := filepath.Join(filepath.Dir(config), ".autorestic.env")
+	data, err := readFile(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, ""
+	case err != nil:
+		return nil, fmt.Sprintf("%s could not be read (%s): autorestic may take the password or credentials from it", p, errorReason(err))
+	}
+	return parseEnvFile(data), ""
+}
+
+// autoresticPrefix is how autorestic names a backend's variables:
+// AUTORESTIC_MY_NAS_ for my-nas.
+func autoresticPrefix(name string) string {
+	return "AUTORESTIC_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_")) + "_"
+}
+
+// autoresticEnv picks backend name's variables out of the env file,
+// AUTORESTIC_<NAME>_X=V as X=V. A variable that also fits a longer name
+// (AUTORESTIC_USB_DISK_… for both usb and usb-disk) is left to that
+// backend: autorestic would hand usb a stray DISK_RESTIC_PASSWORD, which
+// must not end up in lockwatch's config as usb's.
+func autoresticEnv(env []envLine, name string, names []string) [][2]string {
+	prefix := autoresticPrefix(name)
+	var out [][2]string
+next:
+	for _, kv := range env {
+		k, ok := strings.CutPrefix(kv.key, prefix)
+		if !ok || k == "" {
+			continue
+		}
+		for _, other := range names {
+			if p := autoresticPrefix(other); len(p) > len(prefix) && strings.HasPrefix(kv.key, p) {
+				continue next
+			}
+		}
+		out = append(out, [2]string{k, kv.value})
+	}
+	return out
+}
+
+// autoresticBackend reads backend name; envFile is its settings from
+// .autorestic.env (X=V, in order).
+func autoresticBackend(file, name string, b *node, envFile [][2]string) (Found, string) {
 	f := Found{Source: SourceAutorestic, File: file, Line: b.line, Name: SanitizeName(name, "autorestic")}
 	label := fmt.Sprintf("backend %q", name)
 	if b.kind != mapNode {
@@ -82,8 +138,22 @@ func autoresticBackend(file, name string, b *node) (Found, string) {
 			applyEnv(&f, strings.ToUpper(k), env.fields[k].text, true)
 		}
 	}
+	prefix := autoresticPrefix(name)
+	keyInFile := f.Password != ""
+	passwordFromEnv := false
+	for _, kv := range envFile {
+		applyEnv(&f, kv[0], kv[1], true)
+		passwordFromEnv = passwordFromEnv || (kv[0] == "RESTIC_PASSWORD" && kv[1] != "")
+	}
+	if passwordFromEnv {
+		note := "the password comes from .autorestic.env (" + prefix + "RESTIC_PASSWORD)"
+		if keyInFile {
+			note += ", which autorestic prefers to the one in the file"
+		}
+		f.Notes = append(f.Notes, note)
+	}
 	if f.Password == "" && f.PasswordFile == "" && f.PasswordCommand == "" {
-		f.Notes = append(f.Notes, fmt.Sprintf("no key in the file: autorestic takes it from AUTORESTIC_%s_RESTIC_PASSWORD or .autorestic.env", strings.ToUpper(name)))
+		f.Notes = append(f.Notes, fmt.Sprintf("no key in the file: autorestic takes it from %sRESTIC_PASSWORD or .autorestic.env", prefix))
 	}
 	if b.get("options") != nil {
 		f.Notes = append(f.Notes, "the backend's options (extra restic flags) are not carried over: lockwatch's config has no place for them")

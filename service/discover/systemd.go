@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,97 +15,169 @@ import (
 // ReadSystemdUnit reads a service unit's [Service] section: Environment=
 // and EnvironmentFile= (RESTIC_REPOSITORY and friends), and ExecStart=
 // lines that run restic with -r, --repository-file, --password-file or
-// --password-command. home is what the specifier %h stands for: the
-// user's home for a user unit, root's for a system unit. Other specifiers
-// (%i of a template unit …) make what uses them skipped.
+// --password-command. The unit's drop-ins (<unit>.d/*.conf, such as the
+// override.conf of systemctl edit) are read after it, as systemd does.
+// home is what the specifier %h stands for: the user's home for a user
+// unit, root's for a system unit. Other specifiers (%i of a template unit
+// …) make what uses them skipped.
+//
+// User= does not change %h: systemd resolves %h to the home of the service
+// manager, "not influenced by the User= setting" (systemd.unit(5)), so a
+// system unit's %h is /root whoever it runs as. User= only earns a note.
 func ReadSystemdUnit(path, home string) ([]Found, []Skipped, error) {
 	data, err := readFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !bytes.Contains(bytes.ToLower(data), []byte("restic")) {
+	u := &unit{home: home, name: strings.TrimSuffix(filepath.Base(path), ".service")}
+	u.read(path, data)
+	mentions := mentionsRestic(data)
+	for _, p := range dropIns(path) {
+		d, err := readFile(p)
+		if err != nil {
+			u.unreadable = append(u.unreadable, fmt.Sprintf("drop-in %s could not be read: %s", p, errorReason(err)))
+			u.unreadableAt = place{file: p}
+			continue
+		}
+		mentions = mentions || mentionsRestic(d)
+		u.read(p, d)
+	}
+	if !mentions {
 		return nil, nil, nil // not about restic: not worth a word
 	}
-	u := &unit{path: path, home: home, name: strings.TrimSuffix(filepath.Base(path), ".service")}
-	u.read(data)
 
 	var found []Found
 	var skipped []Skipped
-	add := func(f Found, line int, reason string) {
+	add := func(f Found, at place, reason string) {
 		if reason != "" {
 			if len(u.unreadable) > 0 {
 				reason += " (" + strings.Join(u.unreadable, "; ") + ")"
 			}
-			skipped = append(skipped, Skipped{Source: SourceSystemd, File: path, Line: line, Reason: reason})
+			skipped = append(skipped, Skipped{Source: SourceSystemd, File: at.file, Line: at.line, Reason: reason})
 			return
 		}
-		for _, why := range u.unreadable {
-			f.Notes = append(f.Notes, why)
+		f.Notes = append(f.Notes, u.unreadable...)
+		if u.user != "" && u.user != "root" && u.user != "0" {
+			// lockwatch runs as whoever imports, who may not be that user.
+			f.Notes = append(f.Notes, "the unit runs as user "+u.user+" (User=): the repository and its password source may be readable by that user only")
 		}
 		f.Name = SanitizeName(u.name, "systemd")
 		found = append(found, f)
 	}
-	env, envLine, reason := u.environment()
+	env, envAt, reason := u.environment()
 	ran := false
 	for _, x := range u.execStart {
 		words, err := splitQuoted(x.value)
 		if err != nil {
-			add(Found{}, x.line, "ExecStart has an unterminated quote")
+			add(Found{}, x.place, "ExecStart has an unterminated quote")
 			continue
 		}
 		for _, c := range resticCommands(words) {
 			ran = true
 			if reason != "" {
-				add(Found{}, x.line, reason)
+				add(Found{}, envAt, reason)
 				continue
 			}
 			if bad := u.expandFlags(&c); bad != "" {
-				add(Found{}, x.line, "restic's flags use the systemd specifier "+bad+", which lockwatch does not resolve")
+				add(Found{}, x.place, "restic's flags use the systemd specifier "+bad+", which lockwatch does not resolve")
 				continue
 			}
-			f, why := commandFound(Found{Source: SourceSystemd, File: path, Line: x.line}, env, c)
-			add(f, x.line, why)
+			// The line that runs restic is named, unless restic takes the
+			// repository from a setting in another file (most often the
+			// drop-in of systemctl edit): that file is where it was set,
+			// and where the user would change it.
+			at := x.place
+			if envAt.file != "" && envAt.file != x.file && repositoryFromEnv(c) {
+				at = envAt
+			}
+			f, why := commandFound(Found{Source: SourceSystemd, File: at.file, Line: at.line}, env, c)
+			add(f, at, why)
 		}
 	}
 	if !ran {
 		// The unit runs a script, which gets restic's settings from the unit.
-		f := Found{Source: SourceSystemd, File: path, Line: envLine}
+		f := Found{Source: SourceSystemd, File: envAt.file, Line: envAt.line}
 		for _, kv := range env {
 			applyEnv(&f, kv[0], kv[1], false)
 		}
 		switch {
 		case reason != "":
-			add(f, envLine, reason)
+			add(f, envAt, reason)
 		case f.Repository != "" || f.RepositoryFile != "":
 			settle(&f)
-			add(f, envLine, "")
+			add(f, envAt, "")
 		case len(u.unreadable) > 0:
-			add(f, u.unreadableLine, "mentions restic, but its settings may be in a file that could not be read")
+			add(f, u.unreadableAt, "mentions restic, but its settings may be in a file that could not be read")
 		}
 	}
 	// sh -c 'restic -r X unlock && restic -r X backup' is one repository.
 	return Dedup(found, home), skipped, nil
 }
 
+func mentionsRestic(data []byte) bool { return bytes.Contains(bytes.ToLower(data), []byte("restic")) }
+
+// dropIns lists the unit's drop-ins, <unit>.d/*.conf, in the order systemd
+// applies them: by file name (os.ReadDir sorts). A drop-in linked to
+// /dev/null is systemd's way of masking one, and says nothing.
+func dropIns(unitPath string) []string {
+	dir := unitPath + ".d"
+	entries, _ := os.ReadDir(dir) // none is the usual case
+	var paths []string
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if !strings.HasSuffix(e.Name(), ".conf") {
+			continue
+		}
+		if t, err := os.Readlink(p); err == nil && t == "/dev/null" {
+			continue
+		}
+		paths = append(paths, p)
+	}
+	return paths
+}
+
+// repositoryFromEnv reports whether c takes its repository from the
+// environment, its command line giving none.
+func repositoryFromEnv(c resticCommand) bool {
+	if c.repo != "" || c.repoFile != "" {
+		return false
+	}
+	for _, kv := range c.assign {
+		if isRepositoryVar(kv[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+// place is where a directive is: the unit or one of its drop-ins, and the line.
+type place struct {
+	file string
+	line int
+}
+
 type unitDirective struct {
-	line  int
+	place
 	value string
 }
 
 type unit struct {
-	path, home, name string
+	home, name       string
 	environ          []unitDirective // Environment=, in order
 	environmentFiles []unitDirective
 	execStart        []unitDirective
-	// unreadable says which EnvironmentFiles could not be read, and why.
-	unreadable     []string
-	unreadableLine int
+	user             string // User=; "" is root for a system unit
+	// unreadable says which drop-ins and EnvironmentFiles could not be
+	// read, and why; unreadableAt is the last one.
+	unreadable   []string
+	unreadableAt place
 }
 
-// read collects the directives of the [Service] section. A line ending in
-// a backslash continues on the next; an empty assignment resets the list,
+// read collects the directives of the [Service] section of file, the unit
+// or one of its drop-ins, after those read before. A line ending in a
+// backslash continues on the next; an empty assignment resets the list,
 // as systemd does.
-func (u *unit) read(data []byte) {
+func (u *unit) read(file string, data []byte) {
 	section := ""
 	lines := strings.Split(string(data), "\n")
 	for i := 0; i < len(lines); i++ {
@@ -132,9 +205,12 @@ func (u *unit) read(data []byte) {
 		if !ok {
 			continue
 		}
-		d := unitDirective{line: lineNo, value: strings.TrimSpace(value)}
+		d := unitDirective{place: place{file, lineNo}, value: strings.TrimSpace(value)}
 		var list *[]unitDirective
 		switch strings.TrimSpace(key) {
+		case "User":
+			u.user = d.value // the last one counts; an empty one resets
+			continue
 		case "Environment":
 			list = &u.environ
 		case "EnvironmentFile":
@@ -154,12 +230,13 @@ func (u *unit) read(data []byte) {
 
 // environment returns the environment the unit gives its commands:
 // Environment= first, then EnvironmentFile= (whose settings win, as in
-// systemd). envLine is the line that set the repository, if any.
-func (u *unit) environment() (env [][2]string, envLine int, reason string) {
+// systemd). at is the directive that set the repository, if any, or the
+// one that gave reason.
+func (u *unit) environment() (env [][2]string, at place, reason string) {
 	for _, d := range u.environ {
 		words, err := splitQuoted(d.value)
 		if err != nil {
-			return nil, d.line, "Environment= has an unterminated quote"
+			return nil, d.place, "Environment= has an unterminated quote"
 		}
 		for _, w := range words {
 			k, v, ok := strings.Cut(w, "=")
@@ -168,11 +245,11 @@ func (u *unit) environment() (env [][2]string, envLine int, reason string) {
 			}
 			v, bad := expandSpecifiers(v, u.home)
 			if bad != "" && resticVar(k) {
-				return nil, d.line, fmt.Sprintf("%s uses the systemd specifier %s, which lockwatch does not resolve", k, bad)
+				return nil, d.place, fmt.Sprintf("%s uses the systemd specifier %s, which lockwatch does not resolve", k, bad)
 			}
 			env = append(env, [2]string{k, v})
 			if isRepositoryVar(k) {
-				envLine = d.line
+				at = d.place
 			}
 		}
 	}
@@ -180,7 +257,7 @@ func (u *unit) environment() (env [][2]string, envLine int, reason string) {
 		p, optional := strings.CutPrefix(d.value, "-")
 		p, bad := expandSpecifiers(p, u.home)
 		if bad != "" {
-			return nil, d.line, fmt.Sprintf("EnvironmentFile uses the systemd specifier %s, which lockwatch does not resolve", bad)
+			return nil, d.place, fmt.Sprintf("EnvironmentFile uses the systemd specifier %s, which lockwatch does not resolve", bad)
 		}
 		data, err := readFile(p)
 		if err != nil {
@@ -188,17 +265,17 @@ func (u *unit) environment() (env [][2]string, envLine int, reason string) {
 				continue
 			}
 			u.unreadable = append(u.unreadable, fmt.Sprintf("EnvironmentFile %s could not be read: %s", p, errorReason(err)))
-			u.unreadableLine = d.line
+			u.unreadableAt = d.place
 			continue
 		}
 		for _, kv := range parseEnvFile(data) {
 			env = append(env, [2]string{kv.key, kv.value})
 			if isRepositoryVar(kv.key) {
-				envLine = d.line
+				at = d.place
 			}
 		}
 	}
-	return env, envLine, ""
+	return env, at, ""
 }
 
 // expandFlags resolves specifiers in the flag values of c; bad names one
