@@ -309,3 +309,21 @@ func TestEnvEditorRows(t *testing.T) {
 		t.Errorf("after removing: %v %q, %d rows shown", env, msg, len(e.box.Objects))
 	}
 }
+
+// Import… is there when the app can open the import, and opens it.
+func TestSettingsImportButton(t *testing.T) {
+	v, _ := newTestSettings(t, "")
+	if v.importBtn.Visible() {
+		t.Error("Import… is shown with nothing to open")
+	}
+	opened := 0
+	v.OnImport = func() { opened++ }
+	v.Reload()
+	if !v.importBtn.Visible() {
+		t.Fatal("Import… is hidden")
+	}
+	test.Tap(v.importBtn)
+	if opened != 1 {
+		t.Errorf("Import… opened the import %d times; want 1", opened)
+	}
+}

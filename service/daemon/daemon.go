@@ -112,7 +112,7 @@ func New(opts Options) (*Daemon, error) {
 		repos: map[string]*slot{}, seen: map[string][]string{}, seenAt: map[string]map[string]time.Time{},
 		subs: map[chan Event]struct{}{},
 	}
-	d.metrics = metrics.New(Version, d.Status)
+	d.metrics = metrics.New(Version, metrics.Source{Status: d.Status, MaxSnapshotAge: d.maxSnapshotAge})
 	cfg, err := config.Load(opts.ConfigPath)
 	if err != nil {
 		return nil, err
@@ -551,6 +551,19 @@ func stampOf(path string) fileStamp {
 		return fileStamp{}
 	}
 	return fileStamp{fi.ModTime(), fi.Size()}
+}
+
+// maxSnapshotAge is repo's max_snapshot_age (0 if none, or no such repo).
+func (d *Daemon) maxSnapshotAge(repo string) time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cfg == nil {
+		return 0
+	}
+	if r, ok := d.cfg.Repo(repo); ok {
+		return r.MaxSnapshotAge.Duration
+	}
+	return 0
 }
 
 // Defaults is the [defaults] table of the config in use.

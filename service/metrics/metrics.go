@@ -47,9 +47,17 @@ type Metrics struct {
 	removals      *prometheus.CounterVec
 }
 
-// New makes the registry. status is read at every scrape (and textfile
-// write): it must be cheap and safe to call from any goroutine.
-func New(version string, status func() check.Status) *Metrics {
+// Source is what the gauges are read from at every scrape (and textfile
+// write); both must be cheap and safe to call from any goroutine.
+type Source struct {
+	Status func() check.Status
+	// MaxSnapshotAge is each repository's max_snapshot_age (0 when not
+	// set), so that an alert rule can compare the newest snapshot with it.
+	MaxSnapshotAge func(repo string) time.Duration
+}
+
+// New makes the registry.
+func New(version string, src Source) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		checkDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -73,7 +81,7 @@ func New(version string, status func() check.Status) *Metrics {
 		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 	})
 	build.Set(1)
-	m.reg.MustRegister(m.checkDuration, m.checkErrors, m.removals, build, &statusCollector{status: status})
+	m.reg.MustRegister(m.checkDuration, m.checkErrors, m.removals, build, &statusCollector{src: src})
 	return m
 }
 
@@ -173,7 +181,7 @@ func isLoopback(a net.Addr) bool {
 
 // statusCollector makes the gauges from the daemon's status at each scrape.
 type statusCollector struct {
-	status func() check.Status
+	src Source
 }
 
 var (
@@ -184,7 +192,8 @@ var (
 	lastCheck       = prometheus.NewDesc("lockwatch_last_check_timestamp_seconds", "When the repository was last checked.", []string{"repo"}, nil)
 	lastRun         = prometheus.NewDesc("lockwatch_last_run_timestamp_seconds", "When the last recorded backup run ended, by its result (ok, failed, skipped, locked).", []string{"repo", "result"}, nil)
 	newestSnapshot  = prometheus.NewDesc("lockwatch_newest_snapshot_timestamp_seconds", "When the newest snapshot that max_snapshot_age looks at was taken.", []string{"repo"}, nil)
-	statusCollected = []*prometheus.Desc{repoState, repoUp, locks, oldestStale, lastCheck, lastRun, newestSnapshot}
+	maxSnapshotAge  = prometheus.NewDesc("lockwatch_max_snapshot_age_seconds", "The repository's max_snapshot_age: how old its newest snapshot may be.", []string{"repo"}, nil)
+	statusCollected = []*prometheus.Desc{repoState, repoUp, locks, oldestStale, lastCheck, lastRun, newestSnapshot, maxSnapshotAge}
 )
 
 func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -198,7 +207,7 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
-	for _, r := range c.status().Repos {
+	for _, r := range c.src.Status().Repos {
 		if r.CheckedAt.IsZero() {
 			continue // not checked yet: nothing is known, and 0 would say "ok: no"
 		}
@@ -235,6 +244,11 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		if !r.LastSnapshotAt.IsZero() {
 			gauge(newestSnapshot, seconds(r.LastSnapshotAt), r.Name)
+		}
+		if c.src.MaxSnapshotAge != nil {
+			if max := c.src.MaxSnapshotAge(r.Name); max > 0 {
+				gauge(maxSnapshotAge, max.Seconds(), r.Name)
+			}
 		}
 	}
 }

@@ -66,7 +66,12 @@ func scrape(t testing.TB, m *Metrics) (map[string]*model.Sample, []byte) {
 
 func TestMetricsFromStatus(t *testing.T) {
 	now := time.Now()
-	m := New("1.2.3", func() check.Status { return sampleStatus(now) })
+	m := New("1.2.3", Source{Status: func() check.Status { return sampleStatus(now) }, MaxSnapshotAge: func(repo string) time.Duration {
+		if repo == "usb" {
+			return 26 * time.Hour
+		}
+		return 0
+	}})
 	m.ObserveCheck("nas", 120*time.Millisecond, false)
 	m.ObserveCheck("offsite", 2*time.Second, true)
 	m.ObserveRemoval("nas", lock.Orphaned, "auto")
@@ -105,6 +110,9 @@ func TestMetricsFromStatus(t *testing.T) {
 	if age := float64(samples[`lockwatch_oldest_stale_lock_age_seconds{repo="nas"}`].Value); age < 3*3600 || age > 3*3600+60 {
 		t.Errorf("the oldest stale lock of nas is %vs old; want 3h", age)
 	}
+	if samples[`lockwatch_max_snapshot_age_seconds{repo="nas"}`] != nil {
+		t.Error("a repository without max_snapshot_age has lockwatch_max_snapshot_age_seconds")
+	}
 	for series := range samples {
 		if strings.Contains(series, `repo="new"`) {
 			t.Errorf("a repository not checked yet has a series: %s", series)
@@ -130,7 +138,7 @@ func goVersion(t *testing.T, samples map[string]*model.Sample) string {
 func TestPromtoolChecksMetrics(t *testing.T) {
 	promtool := needPromtool(t)
 	now := time.Now()
-	m := New("dev", func() check.Status { return sampleStatus(now) })
+	m := New("dev", Source{Status: func() check.Status { return sampleStatus(now) }})
 	m.ObserveCheck("nas", time.Second, false)
 	m.ObserveRemoval("nas", lock.Expired, "tray")
 	_, text := scrape(t, m)
@@ -155,14 +163,14 @@ func needPromtool(t testing.TB) string {
 func TestTextfileIsReplacedAtomically(t *testing.T) {
 	now := time.Now()
 	var n atomic.Int64
-	m := New("dev", func() check.Status {
+	m := New("dev", Source{Status: func() check.Status {
 		st := sampleStatus(now)
 		// A status that grows, so that a torn read would show.
 		for i := range n.Load() % 50 {
 			st.Repos = append(st.Repos, check.RepoStatus{Name: fmt.Sprintf("repo-%d", i), State: check.StateOK, CheckedAt: now})
 		}
 		return st
-	})
+	}})
 	path := filepath.Join(t.TempDir(), "lockwatch.prom")
 	if err := m.WriteTextfile(path); err != nil {
 		t.Fatal(err)
@@ -219,7 +227,7 @@ func TestTextfileIsReplacedAtomically(t *testing.T) {
 // The listener serves /metrics and nothing else.
 func TestServeOnlyMetrics(t *testing.T) {
 	now := time.Now()
-	m := New("dev", func() check.Status { return sampleStatus(now) })
+	m := New("dev", Source{Status: func() check.Status { return sampleStatus(now) }})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -271,4 +279,29 @@ func familiesOf(m map[string]*dto.MetricFamily) []*dto.MetricFamily {
 		out = append(out, f)
 	}
 	return out
+}
+
+// The alert rules people copy: promtool checks them, and its unit test
+// drives every alert from quiet to firing to resolved.
+func TestAlertRules(t *testing.T) {
+	promtool := needPromtool(t)
+	dir := filepath.Join("..", "..", "docs", "prometheus")
+	for _, args := range [][]string{
+		{"check", "rules", "lockwatch.rules.yml"},
+		{"test", "rules", "lockwatch.rules.test.yml"},
+	} {
+		cmd := exec.Command(promtool, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "SUCCESS") {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	// Every alert the rules define is tested.
+	rules, _ := os.ReadFile(filepath.Join(dir, "lockwatch.rules.yml"))
+	tests, _ := os.ReadFile(filepath.Join(dir, "lockwatch.rules.test.yml"))
+	for _, line := range strings.Split(string(rules), "\n") {
+		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "- alert: "); ok && !strings.Contains(string(tests), "alertname: "+name) {
+			t.Errorf("alert %s has no test in lockwatch.rules.test.yml", name)
+		}
+	}
 }
