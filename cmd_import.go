@@ -274,10 +274,12 @@ func details(c discover.Candidate) []string {
 	return lines
 }
 
-// askWhich asks which of todo to import: all (Enter), none, or numbers.
+// askWhich asks which of todo to import: all (Enter: every one that is
+// there), none, or numbers (which may pick one not found where it says).
 func askWhich(w io.Writer, in *bufio.Reader, offer []discover.Candidate, todo []int) ([]int, error) {
+	all := slices.DeleteFunc(slices.Clone(todo), func(i int) bool { return offer[i].Missing != "" })
 	for {
-		fmt.Fprintf(w, "\nImport which? all (Enter), none, or numbers such as 1 3: ")
+		fmt.Fprintf(w, "\nImport which? all found (Enter), none, or numbers such as 1 3: ")
 		line, err := in.ReadString('\n')
 		answer := strings.ToLower(strings.TrimSpace(line))
 		if err != nil && answer == "" {
@@ -286,7 +288,7 @@ func askWhich(w io.Writer, in *bufio.Reader, offer []discover.Candidate, todo []
 		}
 		switch answer {
 		case "", "all", "a", "y", "yes":
-			return todo, nil
+			return all, nil
 		case "none", "n", "no", "q":
 			return nil, nil
 		}

@@ -133,14 +133,13 @@ scrape_configs:
 		t.Errorf("lockwatch_lock_removals_total went from %v to %v; want one removal", before, after)
 	}
 
-	// The textfile holds what the listener serves.
-	data, err := os.ReadFile(textfile)
-	if err != nil {
-		t.Fatalf("textfile_path: %v", err)
-	}
-	if !strings.Contains(string(data), `lockwatch_lock_removals_total{by="auto",repo="nas",verdict="orphaned"} 1`) {
-		t.Errorf("the textfile lacks the removal:\n%s", data)
-	}
+	// The textfile holds what the listener serves; it is written after the
+	// check that Prometheus may already have scraped.
+	var data []byte
+	waitFor(t, 30*time.Second, "the textfile counts the removal", func() bool {
+		data, _ = os.ReadFile(textfile)
+		return strings.Contains(string(data), `lockwatch_lock_removals_total{by="auto",repo="nas",verdict="orphaned"} 1`)
+	})
 	check = exec.Command(promtool, "check", "metrics")
 	check.Stdin = bytes.NewReader(data)
 	if out, err := check.CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {

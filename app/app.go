@@ -205,7 +205,12 @@ func (ui *UI) showImport(sb api.SettingsBackend, done func()) {
 	w := ui.app.NewWindow("lockwatch — import")
 	w.SetContent(container.NewCenter(widget.NewLabel("Looking for restic repositories…")))
 	w.Resize(fyne.NewSize(820, 600))
-	w.SetOnClosed(func() { ui.imports = nil })
+	w.SetOnClosed(func() {
+		ui.imports = nil
+		if !ui.mainShown && ui.settings == nil {
+			ui.app.Quit() // the hidden main window would keep Fyne running
+		}
+	})
 	ui.imports = w
 	w.Show()
 	go func() {
@@ -228,8 +233,17 @@ func (ui *UI) showImport(sb api.SettingsBackend, done func()) {
 // (a Windows toast's Unlock button, with no tray running) shows the
 // repository and removes its stale locks, as judged now.
 func (ui *UI) open(target string) {
-	if target == "settings" {
+	switch target {
+	case "settings":
 		ui.showSettings()
+		return
+	case "import":
+		sb, ok := ui.backend.(api.SettingsBackend)
+		if !ok {
+			ui.open("")
+			return
+		}
+		ui.showImport(sb, func() {})
 		return
 	}
 	if repo, ok := strings.CutPrefix(target, "unlock/"); ok {

@@ -66,6 +66,7 @@ type ImportView struct {
 	configPath  string
 	found       Found
 	inline      bool // run the import on the caller's goroutine (tests)
+	busy        bool // an import is under way: nothing else may start
 	rows        []*importRow
 	toFiles     *widget.Check // write plain passwords to files: shown when no keyring answers
 	keyringNote *widget.Label
@@ -243,17 +244,48 @@ func (v *ImportView) refreshButtons() {
 	if v.importBtn == nil {
 		return
 	}
-	if len(v.Chosen()) == 0 {
+	if v.busy || len(v.Chosen()) == 0 {
 		v.importBtn.Disable()
 	} else {
 		v.importBtn.Enable()
 	}
+	if v.busy {
+		v.notNowBtn.Disable()
+	} else {
+		v.notNowBtn.Enable()
+	}
+}
+
+// setBusy marks an import (or the keyring's answer) under way: the boxes,
+// the password entries and both buttons wait for it.
+func (v *ImportView) setBusy(on bool) {
+	v.busy = on
+	for _, r := range v.rows {
+		switch {
+		case on || r.done || r.c.Configured != "":
+			r.check.Disable()
+			if r.password != nil {
+				r.password.Disable()
+			}
+		default:
+			r.check.Enable()
+			if r.password != nil {
+				r.password.Enable()
+			}
+		}
+	}
+	v.refreshButtons()
 }
 
 // Import adds the ticked candidates. Where their passwords would go to an
 // OS keyring that does not answer, it first says so and offers password
-// files; each repository is saved on its own, so one refused keeps the others.
+// files; each repository is saved on its own, so one refused keeps the
+// others. The keyring's answer and the import run off the UI thread (the
+// keyring may ask its user to unlock it).
 func (v *ImportView) Import() {
+	if v.busy {
+		return
+	}
 	var chosen []*importRow
 	needsKeyring := false
 	for _, r := range v.rows {
@@ -262,64 +294,44 @@ func (v *ImportView) Import() {
 			needsKeyring = needsKeyring || r.c.NeedsKeyring()
 		}
 	}
-	opts := discover.ImportOptions{}
-	if needsKeyring {
-		available := v.KeyringAvailable
-		if available == nil {
-			available = config.KeyringAvailable
-		}
-		if err := available(); err != nil && !v.toFiles.Checked {
-			v.keyringNote.SetText("The OS keyring is not available, so the passwords found in plain text cannot go there (" + err.Error() + "). Tick below to write them to files only you can read instead, or untick those repositories.")
-			v.keyringNote.Show()
-			v.toFiles.Show()
-			return
-		}
-		if v.toFiles.Checked {
-			opts.PasswordDir = discover.PasswordDir(v.configPath)
-		}
-	}
-	type answer struct {
-		row *importRow
-		err error
+	if len(chosen) == 0 {
+		return
 	}
 	inputs := make([]discover.ImportOptions, len(chosen))
 	for i, r := range chosen {
-		inputs[i] = opts
 		if r.password != nil {
 			inputs[i].Password = r.password.Text
 		}
 	}
-	v.importBtn.Disable()
+	toFiles := v.toFiles.Checked
+	available := v.KeyringAvailable
+	if available == nil {
+		available = config.KeyringAvailable
+	}
+	v.setBusy(true)
 	v.result.SetText("Importing…")
 	work := func() func() {
+		if needsKeyring && !toFiles {
+			if err := available(); err != nil {
+				return func() {
+					v.setBusy(false)
+					v.result.SetText("")
+					v.keyringNote.SetText("The OS keyring is not available, so the passwords found in plain text cannot go there (" + err.Error() + "). Tick below to write them to files only you can read instead, or untick those repositories.")
+					v.keyringNote.Show()
+					v.toFiles.Show()
+				}
+			}
+		}
 		ctx, cancel := settingsContext()
 		defer cancel()
-		var answers []answer
+		errs := make([]error, len(chosen))
 		for i, r := range chosen {
-			_, err := discover.Import(ctx, v.adder, r.c, inputs[i])
-			answers = append(answers, answer{r, err})
-		}
-		return func() {
-			var imported, failed []string
-			for _, a := range answers {
-				if a.err != nil {
-					a.row.say("Not imported: "+a.err.Error(), widget.DangerImportance)
-					failed = append(failed, a.row.c.Name)
-					continue
-				}
-				a.row.done = true
-				a.row.check.Disable()
-				a.row.say("Imported.", widget.SuccessImportance)
-				imported = append(imported, a.row.c.Name)
+			if needsKeyring && toFiles {
+				inputs[i].PasswordDir = discover.PasswordDir(v.configPath)
 			}
-			v.refreshButtons()
-			if len(failed) > 0 {
-				v.result.SetText(fmt.Sprintf("Imported %d; %s could not be: see above.", len(imported), strings.Join(failed, ", ")))
-				return
-			}
-			v.result.SetText("")
-			v.done(imported)
+			_, errs[i] = discover.Import(ctx, v.adder, r.c, inputs[i])
 		}
+		return func() { v.imported(chosen, errs) }
 	}
 	if v.inline {
 		work()()
@@ -329,6 +341,28 @@ func (v *ImportView) Import() {
 		update := work()
 		fyne.Do(update)
 	}()
+}
+
+// imported shows what became of each chosen row. Runs on the UI thread.
+func (v *ImportView) imported(chosen []*importRow, errs []error) {
+	var imported, failed []string
+	for i, r := range chosen {
+		if errs[i] != nil {
+			r.say("Not imported: "+errs[i].Error(), widget.DangerImportance)
+			failed = append(failed, r.c.Name)
+			continue
+		}
+		r.done = true
+		r.say("Imported.", widget.SuccessImportance)
+		imported = append(imported, r.c.Name)
+	}
+	v.setBusy(false)
+	if len(failed) > 0 {
+		v.result.SetText(fmt.Sprintf("Imported %d; %s could not be: see above.", len(imported), strings.Join(failed, ", ")))
+		return
+	}
+	v.result.SetText("")
+	v.done(imported)
 }
 
 func (v *ImportView) done(imported []string) {

@@ -51,7 +51,7 @@ func (ui *UI) showSettings() {
 	w.Resize(fyne.NewSize(920, 680))
 	w.SetOnClosed(func() {
 		ui.settings = nil
-		if !ui.mainShown {
+		if !ui.mainShown && ui.imports == nil {
 			ui.app.Quit() // the hidden main window would keep Fyne running
 		}
 	})

@@ -29,6 +29,7 @@ type Actions struct {
 	Details       func(repo string) // open the main window on the repo
 	CheckAll      func()
 	Open          func()
+	Import        func() // find the repositories other backup tools know
 	Settings      func()
 	ToggleLogin   func()
 	Quit          func()
@@ -84,7 +85,7 @@ func TrayMenu(st check.Status, loginEnabled bool, note string, do Actions) []*It
 	}
 	if len(st.Repos) == 0 {
 		// The main window offers what other backup tools know.
-		items = append(items, item("No repositories yet — find them…", do.Open), separator())
+		items = append(items, item("No repositories yet — find them…", do.Import), separator())
 	}
 	login := item("Start at login", do.ToggleLogin)
 	login.Checked = loginEnabled

@@ -24,7 +24,7 @@ func (r *recorder) actions() Actions {
 		SetAutoUnlock: func(name string, level config.AutoUnlock) {
 			r.calls = append(r.calls, "auto-unlock "+name+" "+string(level))
 		},
-		CheckAll: rec("check all"), Open: rec("open"), Settings: rec("settings"),
+		CheckAll: rec("check all"), Open: rec("open"), Import: rec("import"), Settings: rec("settings"),
 		ToggleLogin: rec("login"), Quit: rec("quit"),
 	}
 }
@@ -122,10 +122,10 @@ func TestTrayMenuNoteAndNoRepos(t *testing.T) {
 	if !items[0].Disabled || items[2].Disabled || items[7].Checked {
 		t.Error("the note must be disabled, the no-repos line enabled, Start at login unchecked")
 	}
-	// The no-repos line opens the main window, which offers what other backup tools know.
+	// The no-repos line opens the import of what other backup tools know.
 	items[2].Action()
-	if got := strings.Join(rec.calls, ", "); got != "open" {
-		t.Errorf("the no-repos line did %q; want open", got)
+	if got := strings.Join(rec.calls, ", "); got != "import" {
+		t.Errorf("the no-repos line did %q; want import", got)
 	}
 }
 

@@ -249,6 +249,7 @@ func (t *Tray) show(st check.Status) {
 		Details:       func(repo string) { t.open("repo/" + repo) },
 		CheckAll:      t.checkAll,
 		Open:          func() { t.open("") },
+		Import:        func() { t.open("import") },
 		Settings:      func() { t.open("settings") },
 		ToggleLogin:   t.toggleLogin,
 		Quit:          t.Quit,

@@ -89,8 +89,10 @@ func KeyringPassword(repo string) (string, error) {
 }
 
 // KeyringAvailable reports whether the OS keyring answers, by looking up
-// an entry nobody stores (which neither writes nor asks to unlock): nil,
-// or why passwords cannot go there (no session bus, no Secret Service).
+// an entry nobody stores (nothing is written; a locked Secret Service
+// collection may ask its user to unlock it, as storing a password would):
+// nil, or why passwords cannot go there (no session bus, no Secret
+// Service). Call it off any UI thread.
 func KeyringAvailable() error {
 	if err := checkSessionBus(); err != nil {
 		return keyringError("storing passwords of", "(any)", err)

@@ -87,6 +87,8 @@ type Daemon struct {
 	// metrics counts checks and removals for Prometheus (metrics_listen,
 	// textfile_path); cheap enough to keep when neither is set.
 	metrics *metrics.Metrics
+	// serving is true while Run runs: only then is the textfile written.
+	serving bool
 }
 
 // slot is the scheduler's view of one repository.
@@ -221,13 +223,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.rest = restWatched
 	}
 	d.watcher = w
+	d.serving = true
 	d.mu.Unlock()
 	defer func() {
 		d.mu.Lock()
 		d.watcher = nil
+		d.serving = false
 		d.mu.Unlock()
 		w.close()
 	}()
+	d.writeTextfile() // the file follows the config from the start
 	d.prune()
 	lastPrune := time.Now()
 	lastWall, lastMono := time.Now().Round(0), time.Now()
@@ -398,14 +403,41 @@ func (d *Daemon) check(ctx context.Context, r *config.Repo) check.RepoStatus {
 	if w != nil {
 		st.Watch = w.follow(r, st, cfg.Defaults.Watch)
 	}
-	d.metrics.ObserveCheck(r.Name, time.Since(started), st.State == check.StateError)
-	d.update(r.Name, st)
-	if path := cfg.Defaults.TextfilePath; path != "" {
-		if err := d.metrics.WriteTextfile(path); err != nil {
-			d.log.Warn("textfile_path not written", "err", err)
-		}
+	if ctx.Err() != nil && context.Cause(ctx) != cut {
+		// The service is stopping (or the caller gave up): this check says
+		// nothing about the repository, and must not be kept as its state.
+		return st
 	}
+	d.count(r.Name, func(m *metrics.Metrics) { m.ObserveCheck(r.Name, time.Since(started), st.State == check.StateError) })
+	d.update(r.Name, st)
+	d.writeTextfile()
 	return st
+}
+
+// count counts something of a repository for the metrics, unless it is
+// no longer configured: its series went with it (forget), and a check that
+// ends after that must not bring them back.
+func (d *Daemon) count(repo string, count func(*metrics.Metrics)) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.repos[repo] != nil {
+		count(d.metrics)
+	}
+}
+
+// writeTextfile writes the metrics to textfile_path, when it is set and
+// this daemon is the service (Run): a command checking in its own process
+// knows only what it checked, and must not replace the service's file.
+func (d *Daemon) writeTextfile() {
+	d.mu.Lock()
+	path, serving := d.cfg.Defaults.TextfilePath, d.serving
+	d.mu.Unlock()
+	if path == "" || !serving {
+		return
+	}
+	if err := d.metrics.WriteTextfile(path); err != nil {
+		d.log.Warn("textfile_path not written", "err", err)
+	}
 }
 
 // checkCutError is why a check was stopped at its limit.
@@ -495,9 +527,11 @@ func (d *Daemon) record(repo string, res check.UnlockResult, by string) {
 	if err != nil {
 		d.log.Error("recording removed locks", "repo", repo, "err", err)
 	}
-	for _, l := range res.Removed {
-		d.metrics.ObserveRemoval(repo, l.Verdict, by)
-	}
+	d.count(repo, func(m *metrics.Metrics) {
+		for _, l := range res.Removed {
+			m.ObserveRemoval(repo, l.Verdict, by)
+		}
+	})
 	for i := range events {
 		d.log.Info("lock removed", "repo", repo, "lock", events[i].Lock.ID[:8], "verdict", events[i].Verdict, "by", by)
 		d.publish(Event{Type: EventHistory, Repo: repo, Entry: &events[i]})
@@ -525,6 +559,7 @@ func (d *Daemon) reloadIfChanged() {
 	}
 	d.log.Info("config reloaded", "repos", len(cfg.Repos))
 	d.setConfig(cfg, stamp)
+	d.writeTextfile() // repositories removed leave it now, not at the next check
 	d.publish(Event{Type: EventConfig, Message: "config reloaded"})
 }
 

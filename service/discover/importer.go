@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/lockwatch/lockwatch/platform/atomicfile"
 	"github.com/lockwatch/lockwatch/service/config"
 )
 
@@ -127,19 +126,24 @@ func Import(ctx context.Context, a Adder, c Candidate, opts ImportOptions) (conf
 		}
 		in.Password = opts.Password
 	}
+	written := ""
 	if in.PasswordKeyring && opts.PasswordDir != "" {
 		file, err := WritePasswordFile(opts.PasswordDir, in.Name, in.Password)
 		if err != nil {
 			return config.RepoView{}, err
 		}
 		in.PasswordKeyring, in.Password, in.PasswordFile = false, "", file
+		written = file
 	}
 	view, fields, err := a.AddRepo(ctx, in)
-	switch {
-	case err != nil:
+	if err == nil && len(fields) > 0 {
+		err = errors.New(fields.String())
+	}
+	if err != nil {
+		if written != "" {
+			os.Remove(written) // no password is left on disk for a repository not added
+		}
 		return config.RepoView{}, err
-	case len(fields) > 0:
-		return config.RepoView{}, errors.New(fields.String())
 	}
 	r, _ := view.Repo(in.Name)
 	return r, nil
@@ -175,20 +179,49 @@ func PasswordDir(configPath string) string {
 	return filepath.Join(filepath.Dir(configPath), "passwords")
 }
 
-// WritePasswordFile writes password to dir/<name> (mode 0600, the
-// directory 0700), atomically, and returns the file's path.
+// WritePasswordFile writes password to a new file in dir named after the
+// repository (mode 0600, the directory 0700) and returns its path. It never
+// replaces a file: another repository's password may be in it (one renamed
+// since, or a name that maps to the same file name), so a taken name gets
+// -2, -3 …
 func WritePasswordFile(dir, name, password string) (string, error) {
 	if password == "" {
 		return "", errors.New("no password to write")
 	}
+	if strings.TrimSpace(password) != password {
+		// restic trims a password file's content: this one would not open the repository.
+		return "", errors.New("the password begins or ends with white space, which restic drops from a password file; choose the OS keyring for it")
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("making the password directory: %w", err)
 	}
-	path := filepath.Join(dir, fileName(name))
-	if err := atomicfile.Write(path, []byte(password+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("writing the password file %s: %w", path, err)
+	base := fileName(name)
+	for n := 1; n < 1000; n++ {
+		path := filepath.Join(dir, base)
+		if n > 1 {
+			path = filepath.Join(dir, fmt.Sprintf("%s-%d", base, n))
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("writing the password file %s: %w", path, err)
+		}
+		_, err = f.WriteString(password + "\n")
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(path)
+			return "", fmt.Errorf("writing the password file %s: %w", path, err)
+		}
+		return path, nil
 	}
-	return path, nil
+	return "", fmt.Errorf("no free file name for %q's password in %s", name, dir)
 }
 
 // fileName keeps the letters, digits, '.', '-' and '_' of a repository

@@ -125,3 +125,42 @@ func TestImportToPasswordFile(t *testing.T) {
 		t.Error("the password went to the keyring too")
 	}
 }
+
+// A password file never replaces another: a name already taken (by a
+// repository renamed since, or one whose name maps to the same file) gets
+// a file of its own, and a repository that is not added leaves none.
+func TestPasswordFilesNeverReplaceAnother(t *testing.T) {
+	dir := t.TempDir()
+	first, err := discover.WritePasswordFile(dir, "my nas", "first-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := discover.WritePasswordFile(dir, "my_nas", "second-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first == second {
+		t.Fatalf("two repositories share the password file %s", first)
+	}
+	if data, _ := os.ReadFile(first); string(data) != "first-pw\n" {
+		t.Errorf("the first password file was overwritten: %q", data)
+	}
+	if _, err := discover.WritePasswordFile(dir, "x", " padded "); err == nil {
+		t.Error("a password restic would trim was written to a file")
+	}
+
+	d, path := daemontest.New(t, importedConfig)
+	// "nas" is taken in the config: AddRepo refuses, and the file goes again.
+	c := discover.Candidate{Found: discover.Found{Source: "autorestic", Name: "nas", Repository: "/mnt/other", Password: "pw-refused"}}
+	pwDir := discover.PasswordDir(path)
+	if _, err := discover.Import(context.Background(), api.Local{Daemon: d}, c, discover.ImportOptions{PasswordDir: pwDir}); err == nil {
+		t.Fatal("a second repository named nas was added")
+	}
+	entries, _ := os.ReadDir(pwDir)
+	for _, e := range entries {
+		data, _ := os.ReadFile(filepath.Join(pwDir, e.Name()))
+		if strings.Contains(string(data), "pw-refused") {
+			t.Errorf("the refused repository's password stayed in %s", e.Name())
+		}
+	}
+}

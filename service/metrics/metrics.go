@@ -17,7 +17,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +45,9 @@ var (
 // daemon feeds as things happen, and the gauges read from its status at
 // each scrape.
 type Metrics struct {
+	// textfile serialises textfile writes: of two checks ending together,
+	// the one gathered last must be the one renamed last.
+	textfile      sync.Mutex
 	reg           *prometheus.Registry
 	checkDuration prometheus.Histogram
 	checkErrors   *prometheus.CounterVec
@@ -94,8 +101,16 @@ func (m *Metrics) ObserveCheck(repo string, took time.Duration, failed bool) {
 	}
 }
 
+// removers are the values of the removals' by label; anything else a
+// caller of the local API says is counted as "other", so that no client
+// can make series without end.
+var removers = []string{"auto", "tray", "cli", "notification", "run", "api"}
+
 // ObserveRemoval counts one lock removed from repo.
 func (m *Metrics) ObserveRemoval(repo string, verdict lock.Verdict, by string) {
+	if !slices.Contains(removers, by) {
+		by = "other"
+	}
 	m.removals.WithLabelValues(repo, string(verdict), by).Inc()
 }
 
@@ -130,9 +145,15 @@ func (m *Metrics) Text() ([]byte, error) {
 // reads the file at any moment and must never see half of it); the name
 // must end in .prom for node_exporter to read it.
 func (m *Metrics) WriteTextfile(path string) error {
+	m.textfile.Lock()
+	defer m.textfile.Unlock()
 	data, err := m.Text()
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
+	}
+	// node_exporter runs as another user: a directory made here must let it in.
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing metrics to %s: %w", path, err)
 	}
 	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return fmt.Errorf("writing metrics to %s: %w", path, err)
