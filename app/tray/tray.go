@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log"
 	"os"
 	"path/filepath"
@@ -105,10 +106,12 @@ func Run(opts Options) error {
 	}
 	go t.follow(ctx)
 
-	if ok, _ := trayhost.Available(); !ok {
+	if ok, why := trayhost.Available(); !ok {
 		// Nothing shows tray icons: the window stands in for the tray (and
 		// says why); this process keeps checking and notifying until the
-		// user closes it.
+		// user closes it. Said on stderr too, for whoever started it from
+		// a terminal.
+		fmt.Fprintln(os.Stderr, "lockwatch: no tray icon: "+why)
 		return t.windows.Run("")
 	}
 	if opts.FirstRun {

@@ -211,10 +211,12 @@ func OrphanAs(t testing.TB, r *demo.Repo, pid int) (*demo.Holder, error) {
 		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
 			return nil, fmt.Errorf("PID %d: %w", pid, ErrPIDTaken)
 		}
-		if err := os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(strconv.Itoa(pid-1)), 0o644); err != nil {
-			t.Fatalf("setting ns_last_pid: %v", err)
+		restore, err := nextPID(pid)
+		if err != nil {
+			t.Fatal(err)
 		}
 		h := Hold(t, r, demo.Options{})
+		restore()
 		if err := h.Kill(); err != nil {
 			t.Fatal(err)
 		}
@@ -230,6 +232,33 @@ func OrphanAs(t testing.TB, r *demo.Repo, pid int) (*demo.Holder, error) {
 	return nil, nil
 }
 
+// nextPID makes pid the next PID the kernel hands out, by setting
+// ns_last_pid back to pid-1; restore puts the counter back where it was.
+// Without restore, every process the machine starts afterwards (other
+// tests' restics among them, in packages tested in parallel) would walk
+// again through the PIDs just used, and take those of processes that died
+// moments ago: a lock of a killed restic would then name a live process.
+func nextPID(pid int) (restore func(), err error) {
+	const counter = "/proc/sys/kernel/ns_last_pid"
+	data, err := os.ReadFile(counter)
+	if err != nil {
+		return nil, fmt.Errorf("reading ns_last_pid: %w", err)
+	}
+	was, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		return nil, fmt.Errorf("reading ns_last_pid: %w", err)
+	}
+	if err := os.WriteFile(counter, []byte(strconv.Itoa(pid-1)), 0o644); err != nil {
+		return nil, fmt.Errorf("setting ns_last_pid: %w", err)
+	}
+	return func() {
+		now, err := os.ReadFile(counter)
+		if n, _ := strconv.Atoi(strings.TrimSpace(string(now))); err == nil && n < was {
+			_ = os.WriteFile(counter, []byte(strconv.Itoa(was)), 0o644)
+		}
+	}, nil
+}
+
 // takePID starts a long-running `sleep` with exactly the given PID, which
 // must belong to a process that has ended moments ago.
 func takePID(pid int) (*exec.Cmd, error) {
@@ -238,11 +267,14 @@ func takePID(pid int) (*exec.Cmd, error) {
 			comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 			return nil, fmt.Errorf("PID %d is taken by another process (%s)", pid, strings.TrimSpace(string(comm)))
 		}
-		if err := os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(strconv.Itoa(pid-1)), 0o644); err != nil {
-			return nil, fmt.Errorf("setting ns_last_pid: %w", err)
+		restore, err := nextPID(pid)
+		if err != nil {
+			return nil, err
 		}
 		cmd := exec.Command("sleep", "600")
-		if err := cmd.Start(); err != nil {
+		err = cmd.Start()
+		restore()
+		if err != nil {
 			return nil, err
 		}
 		if cmd.Process.Pid == pid {
