@@ -21,7 +21,9 @@ export LANGUAGE := en
 # real (platform/winetest; make wine-test runs just those tests).
 # prometheus (the server, and promtool) scrapes the service and checks the
 # metrics and the alert rules in docs/prometheus.
-APT_BARE_PACKAGES := gnome-keyring xfce4-panel dunst xdotool systemd wine wine64 prometheus
+# lintian, desktop-file-utils, appstream and debootstrap check and install
+# the .deb (make package-test); nsis builds the Windows installer.
+APT_BARE_PACKAGES := gnome-keyring xfce4-panel dunst xdotool systemd wine wine64 prometheus lintian desktop-file-utils appstream debootstrap nsis
 APT_PACKAGES := restic rclone openssh-server strace gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
 
 # The tests that drive restic run twice: with Debian 12's restic (0.14, from
@@ -29,7 +31,7 @@ APT_PACKAGES := restic rclone openssh-server strace gcc pkg-config libgl1-mesa-d
 # a cache dir; the system's apt setup stays as it is).
 RESTIC_PACKAGES := . ./app/... ./service/...
 
-.PHONY: all build nogui cross windows package screenshots run demo test test-restic-0.18 test-fresh deps vet fuzz bench-tray bench-watch wine-test clean
+.PHONY: all build nogui cross windows package package-test mac-app screenshots run demo test test-restic-0.18 test-fresh deps vet fuzz bench-tray bench-watch wine-test clean
 
 all: build
 
@@ -53,12 +55,38 @@ windows: deps
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
 		$(GO) build -ldflags "$(LDFLAGS) -H=windowsgui" -o bin/lockwatch.exe .
 
-# A Linux package (tar.xz with the .desktop file and icon) made by Fyne's packager.
+# The installable packages, in dist/: a .deb (packaging/linux: built with
+# dpkg-deb from a staging tree; the GUI as a hardened PIE, as lintian
+# wants) and the Windows installer (packaging/windows: NSIS, per user).
+# The macOS bundle needs a Mac: see mac-app.
+PKG_VERSION := $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+DEB_VERSION := $(PKG_VERSION)+git$(shell git rev-parse --short HEAD 2>/dev/null || echo 0)
+DEB := dist/lockwatch_$(DEB_VERSION)_amd64.deb
+SETUP := dist/lockwatch-$(PKG_VERSION)-setup.exe
+package: deps windows
+	mkdir -p dist bin
+	$(GO) build -trimpath -buildmode=pie -ldflags "-X main.version=$(DEB_VERSION) -s -w -linkmode=external -extldflags=-Wl,-z,relro,-z,now" -o bin/lockwatch-deb .
+	rm -f dist/lockwatch_*.deb
+	packaging/linux/build-deb.sh $(DEB_VERSION) bin/lockwatch-deb dist
+	convert icons/app.png -define icon:auto-resize=256,64,48,32,16 bin/lockwatch.ico
+	makensis -V2 -DVERSION=$(PKG_VERSION) -DEXE=$(CURDIR)/bin/lockwatch.exe -DICON=$(CURDIR)/bin/lockwatch.ico -DOUT=$(CURDIR)/$(SETUP) packaging/windows/lockwatch.nsi
+	@ls -l $(DEB) $(SETUP)
+
+# On a Mac only (cgo and Apple's SDK): lockwatch.app, with the Info.plist
+# of packaging/darwin (a tray app: LSUIElement; lockwatch:// links).
 FYNE := $(shell $(GO) env GOPATH)/bin/fyne
-package: deps
+mac-app:
 	test -x $(FYNE) || $(GO) install fyne.io/fyne/v2/cmd/fyne@v2.7.1
-	mkdir -p dist
-	$(FYNE) package -os linux -release && mv -f lockwatch.tar.xz dist/
+	$(FYNE) package -os darwin -release
+	sed 's/@VERSION@/$(PKG_VERSION)/' packaging/darwin/Info.plist > lockwatch.app/Contents/Info.plist
+	mkdir -p dist && rm -rf dist/lockwatch.app && mv lockwatch.app dist/
+
+# Installs the packages for real (as root): the .deb into a fresh Debian 12
+# chroot (debootstrap; the system and the downloads are kept in
+# /var/cache/lockwatch-test between runs), the installer under Wine.
+package-test: package
+	LOCKWATCH_DEB=$(CURDIR)/$(DEB) $(GO) test -count=1 -timeout 30m -run TestDebPackage ./packaging/linux/
+	LOCKWATCH_SETUP=$(CURDIR)/$(SETUP) $(GO) test -count=1 -timeout 30m -run TestWindowsInstallerUnderWine .
 
 # PNGs of the main window, the settings window and the tray menu as
 # xfce4-panel draws it, taken under Xvfb by the
