@@ -333,14 +333,7 @@ func (v *ImportView) Import() {
 		}
 		return func() { v.imported(chosen, errs) }
 	}
-	if v.inline {
-		work()()
-		return
-	}
-	go func() {
-		update := work()
-		fyne.Do(update)
-	}()
+	runThenUpdate(v.inline, work)
 }
 
 // imported shows what became of each chosen row. Runs on the UI thread.

@@ -231,8 +231,12 @@ func NewSettingsView(sb api.SettingsBackend) *SettingsView {
 func (v *SettingsView) Content() fyne.CanvasObject { return v.root }
 
 // run does work off the UI thread and then its update on it.
-func (v *SettingsView) run(work func() (update func())) {
-	if v.inline {
+func (v *SettingsView) run(work func() (update func())) { runThenUpdate(v.inline, work) }
+
+// runThenUpdate does work off the UI thread and then the update it returns
+// on the UI thread; inline (tests) does both on the caller's goroutine.
+func runThenUpdate(inline bool, work func() (update func())) {
+	if inline {
 		work()()
 		return
 	}
