@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lockwatch/lockwatch/service/check"
+	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/demo"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
 )
@@ -214,5 +215,56 @@ old:
 				t.Errorf("a plain-text password leaked into %s", where)
 			}
 		}
+	}
+}
+
+// Without --yes the import asks which to take, by number, and the password
+// of one whose source was not found (read from the next line here; at a
+// terminal without echo); what was not chosen stays out.
+func TestImportAsksWhichAndForMissingPasswords(t *testing.T) {
+	env := secretService(t)
+	home := envValue(env, "HOME")
+	a, b, c := demotest.LocalRepo(t), demotest.LocalRepo(t), demotest.LocalRepo(t)
+	os.MkdirAll(filepath.Join(home, ".config", "backrest"), 0o700)
+	os.WriteFile(filepath.Join(home, ".config", "backrest", "config.json"), []byte(fmt.Sprintf(`{"repos": [
+  {"id": "a", "uri": %q, "password": %q},
+  {"id": "b", "uri": %q, "password": %q}
+]}`, a.Location, readTrimmed(t, a.PasswordFile), b.Location, readTrimmed(t, b.PasswordFile))), 0o600)
+	env = append(env, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_STATE_HOME="+filepath.Join(home, "state"),
+		"RESTIC_REPOSITORY="+c.Location) // the environment names c, without a password
+	cfgPath := filepath.Join(home, ".config", "lockwatch", "config.toml")
+
+	typed := readTrimmed(t, c.PasswordFile)
+	cmd := exec.Command(lockwatchBinary(t), "--config", cfgPath, "import", "--from", "backrest,env")
+	cmd.Env, cmd.Dir = env, t.TempDir()
+	cmd.Stdin = strings.NewReader("1 3\n" + typed + "\n")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), typed) {
+		t.Errorf("the typed password was echoed:\n%s", out)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range cfg.Repos {
+		names = append(names, r.Name)
+	}
+	if len(names) != 2 || names[0] != "a" || names[1] != filepath.Base(c.Location) {
+		t.Fatalf("imported %v; want a and %s (1 and 3), not b\n%s", names, filepath.Base(c.Location), out)
+	}
+	get := exec.Command(lockwatchBinary(t), "keyring", "get", names[1])
+	get.Env = env
+	if pw, err := get.Output(); err != nil || strings.TrimSpace(string(pw)) != typed {
+		t.Errorf("the typed password is not in the keyring: %v", err)
+	}
+	// And it opens the repository: the check reads it.
+	check := exec.Command(lockwatchBinary(t), "--config", cfgPath, "check", names[1])
+	check.Env = env
+	if out, err := check.CombinedOutput(); err != nil {
+		t.Errorf("check %s with the typed password: %v\n%s", names[1], err, out)
 	}
 }
