@@ -8,6 +8,8 @@
 ;   makensis -DVERSION=0.1.0 -DEXE=bin/lockwatch.exe -DICON=bin/lockwatch.ico -DOUT=dist/lockwatch-setup.exe lockwatch.nsi
 
 Unicode true
+; 64-bit: the Windows builds of lockwatch are amd64 (and Wine here runs 64-bit programs only).
+Target amd64-unicode
 SetCompressor /SOLID lzma
 RequestExecutionLevel user
 
