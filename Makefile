@@ -138,7 +138,8 @@ test-restic-0.18: deps
 	LOCKWATCH_TEST_RESTIC="$$r18" PATH="$$(dirname "$$r18"):$$PATH" $(GO) test -count=1 -timeout 30m -skip 'UnderWine' $(RESTIC_PACKAGES)
 
 # The whole of CI as a new machine runs it: a fresh clone of HEAD, with
-# empty HOME, GOPATH, GOMODCACHE and GOCACHE (Go's own toolchain stays).
+# empty HOME, GOPATH, GOMODCACHE and GOCACHE (Go's own toolchain stays),
+# and no Debian system bootstrapped yet for the package test.
 test-fresh:
 	@tmp="$$(mktemp -d /tmp/lockwatch-fresh.XXXXXX)"; \
 	trap 'chmod -R u+w "$$tmp" 2>/dev/null; rm -rf "$$tmp"' EXIT; \
@@ -146,6 +147,7 @@ test-fresh:
 	echo "test-fresh: $$(git log -1 --format='%h %s') in $$tmp" && \
 	env -u XDG_CACHE_HOME -u XDG_CONFIG_HOME -u XDG_STATE_HOME -u XDG_DATA_HOME -u XDG_RUNTIME_DIR -u GOFLAGS \
 		HOME="$$tmp/home" GOPATH="$$tmp/gopath" GOMODCACHE="$$tmp/gomodcache" GOCACHE="$$tmp/gocache" \
+		LOCKWATCH_CHROOT_CACHE="$$tmp/chroot-cache" \
 		bash .ci/run
 
 vet:
