@@ -17,6 +17,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lockwatch/lockwatch/app/client"
@@ -93,7 +94,7 @@ func Run(opts Options) error {
 	ui.view.OnHistory = ui.loadHistory
 	ui.main.SetOnClosed(func() { ui.mainShown = false })
 	if err != nil {
-		ui.view.SetBanner("lockwatch cannot start checking: " + err.Error())
+		ui.view.SetBanner(lang.L("lockwatch cannot start checking: {{.Error}}", map[string]any{"Error": err.Error()}))
 		ui.main.ShowAndRun()
 		return nil
 	}
@@ -124,7 +125,9 @@ func (ui *UI) follow(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		fyne.Do(func() { ui.view.SetBanner("Lost the lockwatch service (" + err.Error() + "); reconnecting…") })
+		fyne.Do(func() {
+			ui.view.SetBanner(lang.L("Lost the lockwatch service ({{.Error}}); reconnecting…", map[string]any{"Error": err.Error()}))
+		})
 		time.Sleep(2 * time.Second)
 	}
 }
@@ -191,7 +194,7 @@ func (ui *UI) offerInMain(found Found) {
 		ui.main.SetTitle("lockwatch")
 	}
 	ui.main.SetContent(iv.Content())
-	ui.main.SetTitle("lockwatch — import")
+	ui.main.SetTitle(lang.L("lockwatch — import"))
 }
 
 // showImport opens the import window (the settings' Import…), or brings
@@ -202,8 +205,8 @@ func (ui *UI) showImport(sb api.SettingsBackend, done func()) {
 		ui.imports.RequestFocus()
 		return
 	}
-	w := ui.app.NewWindow("lockwatch — import")
-	w.SetContent(container.NewCenter(widget.NewLabel("Looking for restic repositories…")))
+	w := ui.app.NewWindow(lang.L("lockwatch — import"))
+	w.SetContent(container.NewCenter(widget.NewLabel(lang.L("Looking for restic repositories…"))))
 	w.Resize(fyne.NewSize(820, 600))
 	w.SetOnClosed(func() {
 		ui.imports = nil
@@ -262,7 +265,7 @@ func (ui *UI) open(target string) {
 // The actions run in the background and report failures in a dialog.
 
 func (ui *UI) check(repo string) {
-	go ui.do("Check "+repo, func(ctx context.Context) error {
+	go ui.do(lang.L("Check {{.Repo}}", map[string]any{"Repo": repo}), func(ctx context.Context) error {
 		_, err := ui.backend.Check(ctx, repo)
 		return err
 	})
@@ -275,14 +278,14 @@ func (ui *UI) checkAll() {
 }
 
 func (ui *UI) unlock(repo string, req api.UnlockRequest) {
-	go ui.do("Unlock "+repo, func(ctx context.Context) error {
+	go ui.do(lang.L("Unlock {{.Repo}}", map[string]any{"Repo": repo}), func(ctx context.Context) error {
 		_, err := ui.backend.Unlock(ctx, repo, req)
 		return err
 	})
 }
 
 func (ui *UI) setAutoUnlock(repo string, level config.AutoUnlock) {
-	go ui.do("Auto-unlock for "+repo, func(ctx context.Context) error {
+	go ui.do(lang.L("Auto-unlock for {{.Repo}}", map[string]any{"Repo": repo}), func(ctx context.Context) error {
 		_, err := ui.backend.SetAutoUnlock(ctx, repo, level)
 		return err
 	})

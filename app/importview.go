@@ -2,13 +2,13 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -95,11 +95,11 @@ func NewImportView(adder discover.Adder, configPath string, found Found) *Import
 	intro.Wrapping = fyne.TextWrapWord
 	switch n := len(found.Offer); {
 	case n == 0:
-		heading.SetText("No restic repositories found")
-		intro.SetText("Nothing in Backrest, resticprofile, autorestic, systemd units, crontabs or the environment names a restic repository. Add yours in Settings.")
+		heading.SetText(lang.L("No restic repositories found"))
+		intro.SetText(lang.L("Nothing in Backrest, resticprofile, autorestic, systemd units, crontabs or the environment names a restic repository. Add yours in Settings."))
 	default:
-		heading.SetText(fmt.Sprintf("lockwatch found %s on this computer", repositories(n)))
-		intro.SetText("Tick the ones lockwatch should watch. A password another tool keeps in plain text goes to the OS keyring, never into lockwatch's config; password files and commands are used where they are.")
+		heading.SetText(lang.N("lockwatch found {{.Count}} restic repository on this computer", n, map[string]any{"Count": n}))
+		intro.SetText(lang.L("Tick the ones lockwatch should watch. A password another tool keeps in plain text goes to the OS keyring, never into lockwatch's config; password files and commands are used where they are."))
 	}
 
 	list := container.NewVBox()
@@ -112,29 +112,29 @@ func NewImportView(adder discover.Adder, configPath string, found Found) *Import
 	if len(found.Skipped)+len(found.Errors) > 0 {
 		var lines []string
 		for _, s := range found.Skipped {
-			lines = append(lines, "Skipped: "+s.String())
+			lines = append(lines, lang.L("Skipped: {{.What}}", map[string]any{"What": s.String()}))
 		}
 		for _, e := range found.Errors {
-			lines = append(lines, "Could not read: "+e.Error())
+			lines = append(lines, lang.L("Could not read: {{.What}}", map[string]any{"What": e.Error()}))
 		}
 		more := widget.NewLabel(strings.Join(lines, "\n"))
 		more.Wrapping = fyne.TextWrapWord
 		more.Selectable = true
-		list.Add(widget.NewAccordion(widget.NewAccordionItem(fmt.Sprintf("Not offered (%d)", len(lines)), more)))
+		list.Add(widget.NewAccordion(widget.NewAccordionItem(lang.L("Not offered ({{.Count}})", map[string]any{"Count": len(lines)}), more)))
 	}
 
 	v.keyringNote = widget.NewLabel("")
 	v.keyringNote.Wrapping = fyne.TextWrapWord
 	v.keyringNote.Importance = widget.WarningImportance
 	v.keyringNote.Hide()
-	v.toFiles = widget.NewCheck("Write those passwords to files only I can read, in "+discover.PasswordDir(configPath), nil)
+	v.toFiles = widget.NewCheck(lang.L("Write those passwords to files only I can read, in {{.Dir}}", map[string]any{"Dir": discover.PasswordDir(configPath)}), nil)
 	v.toFiles.Hide()
 	v.result = widget.NewLabel("")
 	v.result.Wrapping = fyne.TextWrapWord
 	v.result.Selectable = true
-	v.importBtn = widget.NewButton("Import selected", v.Import)
+	v.importBtn = widget.NewButton(lang.L("Import selected"), v.Import)
 	v.importBtn.Importance = widget.HighImportance
-	v.notNowBtn = widget.NewButton("Not now", func() { v.done(nil) })
+	v.notNowBtn = widget.NewButton(lang.L("Not now"), func() { v.done(nil) })
 	v.refreshButtons()
 
 	top := container.NewVBox(heading, intro)
@@ -154,15 +154,15 @@ func (v *ImportView) newRow(c discover.Candidate) *importRow {
 	switch {
 	case c.Configured != "":
 		r.check.Disable()
-		r.say(fmt.Sprintf("Already watched as %q.", c.Configured), widget.MediumImportance)
+		r.say(lang.L("Already watched as “{{.Repo}}”.", map[string]any{"Repo": c.Configured}), widget.MediumImportance)
 	case c.Missing != "":
-		r.say("Not ticked: "+c.Missing+".", widget.MediumImportance)
+		r.say(lang.L("Not ticked: {{.Why}}.", map[string]any{"Why": c.Missing}), widget.MediumImportance)
 	default:
 		r.check.SetChecked(true)
 	}
 	if c.Configured == "" && c.NeedsPassword() {
 		r.password = widget.NewPasswordEntry()
-		r.password.SetPlaceHolder("its password (none found; it goes to the OS keyring)")
+		r.password.SetPlaceHolder(lang.L("its password (none found; it goes to the OS keyring)"))
 		r.check.SetChecked(false)
 		r.password.OnChanged = func(s string) {
 			if s != "" && !r.done {
@@ -190,20 +190,20 @@ func homeShort(s string) string {
 }
 
 func (r *importRow) content() fyne.CanvasObject {
-	where := widget.NewLabel(r.c.Location() + "\nfound in " + homeShort(r.c.Origin().String()))
+	where := widget.NewLabel(r.c.Location() + "\n" + lang.L("found in {{.Where}}", map[string]any{"Where": homeShort(r.c.Origin().String())}))
 	where.Wrapping = fyne.TextWrapWord
 	where.Selectable = true
 	objs := []fyne.CanvasObject{container.NewBorder(nil, nil, r.check, nil, where)}
 	if r.c.Configured == "" {
 		var lines []string
 		if !r.c.NeedsPassword() {
-			lines = append(lines, "Password: "+r.c.PasswordSource())
+			lines = append(lines, lang.L("Password: {{.Source}}", map[string]any{"Source": r.c.PasswordSource()}))
 		}
 		if r.c.AutoUnlock != "" {
-			lines = append(lines, "Auto-unlock: "+string(r.c.AutoUnlock))
+			lines = append(lines, lang.L("Auto-unlock: {{.Level}}", map[string]any{"Level": string(r.c.AutoUnlock)}))
 		}
 		for _, o := range r.c.Also {
-			lines = append(lines, "Also in "+homeShort(o.String()))
+			lines = append(lines, lang.L("Also in {{.Where}}", map[string]any{"Where": homeShort(o.String())}))
 		}
 		lines = append(lines, r.c.Notes...)
 		if len(lines) > 0 {
@@ -309,14 +309,14 @@ func (v *ImportView) Import() {
 		available = config.KeyringAvailable
 	}
 	v.setBusy(true)
-	v.result.SetText("Importing…")
+	v.result.SetText(lang.L("Importing…"))
 	work := func() func() {
 		if needsKeyring && !toFiles {
 			if err := available(); err != nil {
 				return func() {
 					v.setBusy(false)
 					v.result.SetText("")
-					v.keyringNote.SetText("The OS keyring is not available, so the passwords found in plain text cannot go there (" + err.Error() + "). Tick below to write them to files only you can read instead, or untick those repositories.")
+					v.keyringNote.SetText(lang.L("The OS keyring is not available, so the passwords found in plain text cannot go there ({{.Error}}). Tick below to write them to files only you can read instead, or untick those repositories.", map[string]any{"Error": err.Error()}))
 					v.keyringNote.Show()
 					v.toFiles.Show()
 				}
@@ -341,17 +341,17 @@ func (v *ImportView) imported(chosen []*importRow, errs []error) {
 	var imported, failed []string
 	for i, r := range chosen {
 		if errs[i] != nil {
-			r.say("Not imported: "+errs[i].Error(), widget.DangerImportance)
+			r.say(lang.L("Not imported: {{.Error}}", map[string]any{"Error": errs[i].Error()}), widget.DangerImportance)
 			failed = append(failed, r.c.Name)
 			continue
 		}
 		r.done = true
-		r.say("Imported.", widget.SuccessImportance)
+		r.say(lang.L("Imported."), widget.SuccessImportance)
 		imported = append(imported, r.c.Name)
 	}
 	v.setBusy(false)
 	if len(failed) > 0 {
-		v.result.SetText(fmt.Sprintf("Imported %d; %s could not be: see above.", len(imported), strings.Join(failed, ", ")))
+		v.result.SetText(lang.L("Imported {{.Count}}; {{.Failed}} could not be: see above.", map[string]any{"Count": len(imported), "Failed": strings.Join(failed, ", ")}))
 		return
 	}
 	v.result.SetText("")
@@ -366,11 +366,3 @@ func (v *ImportView) done(imported []string) {
 
 // Result is the text under the list: what the import did, or why not.
 func (v *ImportView) Result() string { return v.result.Text }
-
-// repositories is "1 restic repository", "2 restic repositories".
-func repositories(n int) string {
-	if n == 1 {
-		return "1 restic repository"
-	}
-	return fmt.Sprintf("%d restic repositories", n)
-}

@@ -71,7 +71,7 @@ func TestImportViewOffersWhatWasFound(t *testing.T) {
 	for _, want := range []string{
 		"lockwatch found 4 restic repositories on this computer",
 		"found in backrest " + backrest + ":3", "found in the environment",
-		`Already watched as "mine".`,
+		"Already watched as “mine”.",
 		"Not ticked: there is no restic repository at",
 		"Password: plain text (to go to the keyring)",
 	} {

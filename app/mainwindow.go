@@ -1,12 +1,12 @@
 package app
 
 import (
-	"fmt"
 	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -14,6 +14,7 @@ import (
 	"github.com/lockwatch/lockwatch/icons"
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/check"
+	"github.com/lockwatch/lockwatch/service/lock"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
@@ -47,10 +48,29 @@ type MainView struct {
 	root      fyne.CanvasObject
 }
 
-var lockColumns = []struct {
-	title string
-	width float32
-}{{"ID", 90}, {"Kind", 90}, {"Host", 90}, {"User", 70}, {"PID", 70}, {"Age", 55}, {"Verdict", 100}, {"Reason", 360}}
+// lockColumns are the widths of the locks table's columns (see columnTitle).
+var lockColumns = []float32{90, 90, 90, 70, 70, 55, 100, 360}
+
+// columnTitle is the header of the locks table's column col.
+func columnTitle(col int) string {
+	switch col {
+	case 0:
+		return lang.X("column.id", "ID")
+	case 1:
+		return lang.L("Kind")
+	case 2:
+		return lang.L("Host")
+	case 3:
+		return lang.L("User")
+	case 4:
+		return lang.X("column.pid", "PID")
+	case 5:
+		return lang.L("Age")
+	case 6:
+		return lang.L("Verdict")
+	}
+	return lang.L("Reason")
+}
 
 // NewMainView builds the main window's content.
 func NewMainView() *MainView {
@@ -105,11 +125,11 @@ func NewMainView() *MainView {
 	}
 	v.locks.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		if id.Col >= 0 && id.Col < len(lockColumns) {
-			o.(*widget.Label).SetText(lockColumns[id.Col].title)
+			o.(*widget.Label).SetText(columnTitle(id.Col))
 		}
 	}
-	for i, c := range lockColumns {
-		v.locks.SetColumnWidth(i, c.width)
+	for i, width := range lockColumns {
+		v.locks.SetColumnWidth(i, width)
 	}
 	v.locks.OnSelected = func(id widget.TableCellID) {
 		v.lock = id.Row
@@ -123,19 +143,19 @@ func NewMainView() *MainView {
 		func() int { return len(v.history) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(HistoryLine(v.history[i])) })
-	v.checkBtn = widget.NewButton("Check now", func() { v.call(v.OnCheck) })
-	v.unlockBtn = widget.NewButton("Unlock stale", func() {
+	v.checkBtn = widget.NewButton(lang.L("Check now"), func() { v.call(v.OnCheck) })
+	v.unlockBtn = widget.NewButton(lang.L("Unlock stale"), func() {
 		if v.OnUnlock != nil {
 			v.OnUnlock(v.selected, api.UnlockRequest{By: "tray"})
 		}
 	})
-	v.oneBtn = widget.NewButton("Remove this lock…", v.confirmRemoveOne)
-	v.allBtn = widget.NewButton("Remove all locks…", v.confirmRemoveAll)
+	v.oneBtn = widget.NewButton(lang.L("Remove this lock…"), v.confirmRemoveOne)
+	v.allBtn = widget.NewButton(lang.L("Remove all locks…"), v.confirmRemoveAll)
 	buttons := container.NewHBox(v.checkBtn, v.unlockBtn, v.oneBtn, v.allBtn)
 	details := container.NewBorder(
 		container.NewVBox(v.title, v.state, v.checked, buttons),
 		nil, nil, nil,
-		container.NewVSplit(container.NewBorder(nil, v.lockInfo, nil, nil, v.locks), container.NewBorder(widget.NewLabelWithStyle("History", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, v.hist)))
+		container.NewVSplit(container.NewBorder(nil, v.lockInfo, nil, nil, v.locks), container.NewBorder(widget.NewLabelWithStyle(lang.L("History"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, nil, nil, v.hist)))
 	split := container.NewHSplit(v.repos, details)
 	split.Offset = 0.28
 	v.root = container.NewBorder(container.NewVBox(v.banner, v.notice), nil, nil, nil, split)
@@ -186,7 +206,7 @@ func (v *MainView) Select(repo string) {
 	v.locks.UnselectAll()
 	if v.Window != nil {
 		// The title names the repository shown, for people and for tests.
-		v.Window.SetTitle("lockwatch — " + repo)
+		v.Window.SetTitle(lang.L("lockwatch — {{.Repo}}", map[string]any{"Repo": repo}))
 	}
 	for i, r := range v.st.Repos {
 		if r.Name == repo {
@@ -220,8 +240,8 @@ func (v *MainView) current() check.RepoStatus {
 func (v *MainView) refreshDetails() {
 	r := v.current()
 	if r.Name == "" {
-		v.title.SetText("No repository selected")
-		v.state.SetText("Add one in Settings…")
+		v.title.SetText(lang.L("No repository selected"))
+		v.state.SetText(lang.L("Add one in Settings…"))
 		v.checked.SetText("")
 	} else {
 		v.title.SetText(r.Name)
@@ -240,11 +260,11 @@ func (v *MainView) refreshDetails() {
 func (v *MainView) refreshLockInfo() {
 	locks := v.current().Locks
 	if v.lock < 0 || v.lock >= len(locks) {
-		v.lockInfo.SetText("Select a lock to see why it was judged so.")
+		v.lockInfo.SetText(lang.L("Select a lock to see why it was judged so."))
 		return
 	}
 	l := locks[v.lock]
-	v.lockInfo.SetText(fmt.Sprintf("%s is %s: %s", l.ShortID(), l.Verdict, l.Reason))
+	v.lockInfo.SetText(lang.L("{{.ID}} is {{.Verdict}}: {{.Reason}}", map[string]any{"ID": l.ShortID(), "Verdict": present.VerdictName(l.Verdict), "Reason": present.Reason(l)}))
 }
 
 func (v *MainView) refreshButtons() {
@@ -276,7 +296,7 @@ func (v *MainView) cell(row, col int) string {
 		if l.Verdict == "invalid" {
 			return "—"
 		}
-		return l.Kind()
+		return present.KindName(l)
 	case 2:
 		return l.Hostname
 	case 3:
@@ -289,9 +309,9 @@ func (v *MainView) cell(row, col int) string {
 	case 5:
 		return present.Age(l)
 	case 6:
-		return string(l.Verdict)
+		return present.VerdictName(l.Verdict)
 	}
-	return l.Reason
+	return present.Reason(l)
 }
 
 func (v *MainView) call(fn func(string)) {
@@ -321,7 +341,7 @@ func (v *MainView) confirm(repo string, locks []check.LockStatus, req api.Unlock
 	}
 	text := widget.NewLabel(present.ConfirmText(repo, locks))
 	text.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("Remove locks", "Remove", "Cancel", container.NewVScroll(text), func(ok bool) {
+	d := dialog.NewCustomConfirm(lang.L("Remove locks"), lang.L("Remove"), lang.L("Cancel"), container.NewVScroll(text), func(ok bool) {
 		if ok {
 			v.OnUnlock(repo, req)
 		}
@@ -332,28 +352,44 @@ func (v *MainView) confirm(repo string, locks []check.LockStatus, req api.Unlock
 
 // HistoryLine is one entry of the history, in words.
 func HistoryLine(e store.Event) string {
-	when := e.Time.Local().Format("2006-01-02 15:04")
+	when := e.Time.Local().Format(lang.X("layout.date", "2006-01-02 15:04"))
 	switch e.Kind {
 	case store.KindRemoval:
-		who := map[string]string{"auto": "auto-unlock", "tray": "you (tray)", "cli": "the CLI", "api": "the API", "run": "the run wrapper"}[e.By]
-		if who == "" {
-			who = e.By
-		}
 		id := ""
 		if e.Lock != nil {
-			id = fmt.Sprintf("%.8s (PID %d on %s)", e.Lock.ID, e.Lock.PID, e.Lock.Hostname)
+			id = lang.L("{{.ID}} (PID {{.PID}} on {{.Host}})", map[string]any{"ID": lock.Lock{ID: e.Lock.ID}.ShortID(), "PID": e.Lock.PID, "Host": e.Lock.Hostname})
 		}
-		return fmt.Sprintf("%s  removed %s, %s — by %s: %s", when, id, e.Verdict, who, e.Reason)
+		return when + "  " + lang.L("removed {{.Lock}}, {{.Verdict}} — by {{.Who}}: {{.Reason}}",
+			map[string]any{"Lock": id, "Verdict": present.VerdictName(lock.Verdict(e.Verdict)), "Who": remover(e.By), "Reason": e.Reason})
 	case store.KindRun:
-		return fmt.Sprintf("%s  run %s", when, present.RunSummary(e))
+		return when + "  " + lang.L("run {{.Summary}}", map[string]any{"Summary": present.RunSummary(e)})
 	case store.KindState:
-		from := e.From
-		if from == "" {
-			from = "new"
+		from := present.StateName(check.State(e.From))
+		if e.From == "" {
+			from = lang.L("new")
 		}
-		return fmt.Sprintf("%s  %s → %s: %s", when, from, e.To, e.Detail)
+		return when + "  " + from + " → " + present.StateName(check.State(e.To)) + ": " + e.Detail
 	}
-	return fmt.Sprintf("%s  %s %s", when, e.Kind, e.Detail)
+	return when + "  " + e.Kind + " " + e.Detail
+}
+
+// remover says who removed a lock, from a history entry's By.
+func remover(by string) string {
+	switch by {
+	case "auto":
+		return lang.L("auto-unlock")
+	case "tray":
+		return lang.L("you (tray)")
+	case "notification":
+		return lang.L("you (notification)")
+	case "cli":
+		return lang.L("the CLI")
+	case "api":
+		return lang.L("the API")
+	case "run":
+		return lang.L("the run wrapper")
+	}
+	return by
 }
 
 // stateIcons are the list's state icons, made once.

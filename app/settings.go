@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
@@ -31,10 +32,10 @@ func (ui *UI) showSettings() {
 	}
 	sb, ok := ui.backend.(api.SettingsBackend)
 	if !ok {
-		dialog.ShowInformation("Settings", "The settings need the lockwatch service, which is not reachable. Edit "+ui.opts.ConfigPath+" instead.", ui.main)
+		dialog.ShowInformation(lang.L("Settings"), lang.L("The settings need the lockwatch service, which is not reachable. Edit {{.Path}} instead.", map[string]any{"Path": ui.opts.ConfigPath}), ui.main)
 		return
 	}
-	w := ui.app.NewWindow("lockwatch settings")
+	w := ui.app.NewWindow(lang.L("lockwatch settings"))
 	v := NewSettingsView(sb)
 	v.Window = w
 	v.LoginEnabled = autostart.Enabled
@@ -60,24 +61,31 @@ func (ui *UI) showSettings() {
 	v.Reload()
 }
 
-// Password sources as the form offers them.
-const (
-	sourceFile    = "Password file"
-	sourceCommand = "Password command"
-	sourceKeyring = "OS keyring"
-)
+// Password sources as the form offers them, in the user's language.
+func sourceFile() string    { return lang.L("Password file") }
+func sourceCommand() string { return lang.L("Password command") }
+func sourceKeyring() string { return lang.L("OS keyring") }
 
-var sourceOf = map[string]string{
-	config.PasswordFromFile:    sourceFile,
-	config.PasswordFromCommand: sourceCommand,
-	config.PasswordFromKeyring: sourceKeyring,
+// sourceOf is the form's choice for a stored password source.
+func sourceOf(source string) string {
+	switch source {
+	case config.PasswordFromCommand:
+		return sourceCommand()
+	case config.PasswordFromKeyring:
+		return sourceKeyring()
+	}
+	return sourceFile()
 }
 
-// AutoUnlockHelp explains each auto-unlock level in a sentence.
-var AutoUnlockHelp = map[config.AutoUnlock]string{
-	config.AutoUnlockOff:         "lockwatch only tells you; it never removes a lock.",
-	config.AutoUnlockStale:       "Removes locks whose restic process is gone from this computer, or that no restic refreshed for 30 minutes.",
-	config.AutoUnlockUnrefreshed: "Also removes another computer's lock when it stayed unchanged for longer than a running restic allows (15 minutes by default).",
+// AutoUnlockHelp explains an auto-unlock level in a sentence.
+func AutoUnlockHelp(level config.AutoUnlock) string {
+	switch level {
+	case config.AutoUnlockStale:
+		return lang.L("Removes locks whose restic process is gone from this computer, or that no restic refreshed for 30 minutes.")
+	case config.AutoUnlockUnrefreshed:
+		return lang.L("Also removes another computer's lock when it stayed unchanged for longer than a running restic allows (15 minutes by default).")
+	}
+	return lang.L("lockwatch only tells you; it never removes a lock.")
 }
 
 // SettingsView is the settings window's content: the repositories on the
@@ -155,25 +163,25 @@ func NewSettingsView(sb api.SettingsBackend) *SettingsView {
 			v.SelectRepo(v.cfg.Repos[i].Name)
 		}
 	}
-	v.addBtn = widget.NewButton("Add", v.NewRepo)
-	v.removeBtn = widget.NewButton("Remove", v.Remove)
-	v.importBtn = widget.NewButton("Import…", func() {
+	v.addBtn = widget.NewButton(lang.L("Add"), v.NewRepo)
+	v.removeBtn = widget.NewButton(lang.L("Remove"), v.Remove)
+	v.importBtn = widget.NewButton(lang.L("Import…"), func() {
 		if v.OnImport != nil {
 			v.OnImport()
 		}
 	})
 
 	v.name = widget.NewEntry()
-	v.name.SetPlaceHolder("e.g. nas")
+	v.name.SetPlaceHolder(lang.L("e.g. nas"))
 	v.repository = widget.NewEntry()
-	v.repository.SetPlaceHolder("/srv/restic, sftp:me@nas:/srv/restic, s3:…")
+	v.repository.SetPlaceHolder(lang.X("placeholder.repository", "/srv/restic, sftp:me@nas:/srv/restic, s3:…"))
 	v.repositoryFile = widget.NewEntry()
-	v.repositoryFile.SetPlaceHolder("or: a file that holds the location (repository_file)")
+	v.repositoryFile.SetPlaceHolder(lang.L("or: a file that holds the location (repository_file)"))
 	v.passwordFile = widget.NewEntry()
-	v.passwordFile.SetPlaceHolder("~/.config/restic/password")
+	v.passwordFile.SetPlaceHolder(lang.X("placeholder.password_file", "~/.config/restic/password"))
 	v.passwordCommand = widget.NewEntry()
 	v.password = widget.NewPasswordEntry()
-	v.source = widget.NewRadioGroup([]string{sourceFile, sourceCommand, sourceKeyring}, func(string) { v.showSource() })
+	v.source = widget.NewRadioGroup([]string{sourceFile(), sourceCommand(), sourceKeyring()}, func(string) { v.showSource() })
 	v.source.Horizontal = true
 	v.source.Required = true
 	v.env = newEnvEditor()
@@ -187,7 +195,7 @@ func NewSettingsView(sb api.SettingsBackend) *SettingsView {
 	v.autoUnlockHelp.Wrapping = fyne.TextWrapWord
 	levels := []string{string(config.AutoUnlockOff), string(config.AutoUnlockStale), string(config.AutoUnlockUnrefreshed)}
 	v.autoUnlock = widget.NewRadioGroup(levels, func(level string) {
-		v.autoUnlockHelp.SetText(AutoUnlockHelp[config.AutoUnlock(level)])
+		v.autoUnlockHelp.SetText(AutoUnlockHelp(config.AutoUnlock(level)))
 	})
 	v.autoUnlock.Horizontal = true
 	v.autoUnlock.Required = true
@@ -196,24 +204,24 @@ func NewSettingsView(sb api.SettingsBackend) *SettingsView {
 		return container.NewVBox(append(objs, v.errs[field])...)
 	}
 	v.form = widget.NewForm(
-		widget.NewFormItem("Name", under("name", v.name)),
-		widget.NewFormItem("Repository", under("repository", v.repository, v.repositoryFile)),
-		widget.NewFormItem("Password", under("password", v.source,
+		widget.NewFormItem(lang.L("Name"), under("name", v.name)),
+		widget.NewFormItem(lang.L("Repository"), under("repository", v.repository, v.repositoryFile)),
+		widget.NewFormItem(lang.L("Password"), under("password", v.source,
 			container.NewStack(v.passwordFile, v.passwordCommand, v.password))),
-		widget.NewFormItem("Environment", under("env", v.env.content())),
-		widget.NewFormItem("Check every", under("check_interval", v.interval)),
-		widget.NewFormItem("Auto-unlock", under("auto_unlock", v.autoUnlock, v.autoUnlockHelp)),
+		widget.NewFormItem(lang.L("Environment"), under("env", v.env.content())),
+		widget.NewFormItem(lang.L("Check every"), under("check_interval", v.interval)),
+		widget.NewFormItem(lang.L("Auto-unlock"), under("auto_unlock", v.autoUnlock, v.autoUnlockHelp)),
 	)
 	v.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	v.saveBtn = widget.NewButton("Save", v.Save)
+	v.saveBtn = widget.NewButton(lang.L("Save"), v.Save)
 	v.saveBtn.Importance = widget.HighImportance
-	v.testBtn = widget.NewButton("Test connection", v.Test)
+	v.testBtn = widget.NewButton(lang.L("Test connection"), v.Test)
 	v.result = widget.NewLabel("")
 	v.result.Wrapping = fyne.TextWrapWord
 	v.result.Selectable = true // so an error can be copied into a search or a bug report
 
-	v.notifications = widget.NewCheck("Notifications", func(on bool) { v.setNotifications(on) })
-	v.login = widget.NewCheck("Start at login", func(on bool) { v.setLogin(on) })
+	v.notifications = widget.NewCheck(lang.L("Notifications"), func(on bool) { v.setNotifications(on) })
+	v.login = widget.NewCheck(lang.L("Start at login"), func(on bool) { v.setLogin(on) })
 
 	right := container.NewVScroll(container.NewVBox(v.title, v.form, v.errs[""],
 		container.NewHBox(layout.NewSpacer(), v.testBtn, v.saveBtn), v.result))
@@ -260,7 +268,7 @@ func (v *SettingsView) Reload() {
 		view, err := v.sb.Config(c)
 		return func() {
 			if err != nil {
-				v.setResult("Cannot read the settings: " + err.Error())
+				v.setResult(lang.L("Cannot read the settings: {{.Error}}", map[string]any{"Error": err.Error()}))
 				return
 			}
 			v.setConfig(view)
@@ -328,11 +336,11 @@ func (v *SettingsView) fill(r config.RepoView, stored bool) {
 	v.filling = true
 	defer func() { v.filling = false }()
 	v.editing = ""
-	v.title.SetText("New repository")
+	v.title.SetText(lang.L("New repository"))
 	v.removeBtn.Disable()
 	if stored {
 		v.editing = r.Name
-		v.title.SetText("Repository " + r.Name)
+		v.title.SetText(lang.L("Repository {{.Repo}}", map[string]any{"Repo": r.Name}))
 		v.removeBtn.Enable()
 	}
 	v.clearErrors()
@@ -343,24 +351,25 @@ func (v *SettingsView) fill(r config.RepoView, stored bool) {
 	v.passwordFile.SetText(r.PasswordFile)
 	v.passwordCommand.SetText("")
 	v.password.SetText("")
-	v.passwordCommand.SetPlaceHolder("e.g. pass show restic/nas")
-	v.password.SetPlaceHolder("the repository password")
+	v.passwordCommand.SetPlaceHolder(lang.L("e.g. pass show restic/nas"))
+	v.password.SetPlaceHolder(lang.L("the repository password"))
 	switch {
 	case stored && r.PasswordSource == config.PasswordFromCommand:
 		// The command is never shown (it may hold a secret); left empty,
 		// the stored one stays.
-		v.passwordCommand.SetPlaceHolder("(unchanged)")
+		v.passwordCommand.SetPlaceHolder(lang.L("(unchanged)"))
 	case stored && r.PasswordSource == config.PasswordFromKeyring:
-		v.password.SetPlaceHolder("(kept in the OS keyring; type to replace)")
+		v.password.SetPlaceHolder(lang.L("(kept in the OS keyring; type to replace)"))
 	}
-	v.source.SetSelected(sourceOf[r.PasswordSource])
+	v.source.SetSelected(sourceOf(r.PasswordSource))
 	v.showSource()
 	v.env.set(r.Env)
 	v.interval.SetText(r.CheckInterval)
-	v.interval.SetPlaceHolder(v.cfg.CheckInterval + " (the default)")
-	if v.cfg.CheckInterval == "" {
-		v.interval.SetPlaceHolder("5m (the default)")
+	def := v.cfg.CheckInterval
+	if def == "" {
+		def = "5m"
 	}
+	v.interval.SetPlaceHolder(lang.L("{{.Interval}} (the default)", map[string]any{"Interval": def}))
 	level := r.AutoUnlock
 	if level == "" {
 		level = config.AutoUnlockOff
@@ -377,9 +386,9 @@ func (v *SettingsView) showSource() {
 			e.Hide()
 		}
 	}
-	show(v.passwordFile, v.source.Selected == sourceFile)
-	show(v.passwordCommand, v.source.Selected == sourceCommand)
-	show(v.password, v.source.Selected == sourceKeyring)
+	show(v.passwordFile, v.source.Selected == sourceFile())
+	show(v.passwordCommand, v.source.Selected == sourceCommand())
+	show(v.password, v.source.Selected == sourceKeyring())
 }
 
 // input is the form as a RepoInput, and problems the form itself can see.
@@ -392,15 +401,15 @@ func (v *SettingsView) input() (config.RepoInput, config.FieldErrors) {
 		AutoUnlock:     config.AutoUnlock(v.autoUnlock.Selected),
 	}
 	switch v.source.Selected {
-	case sourceFile:
+	case sourceFile():
 		in.PasswordFile = v.passwordFile.Text
-	case sourceCommand:
+	case sourceCommand():
 		in.PasswordCommand = v.passwordCommand.Text
-	case sourceKeyring:
+	case sourceKeyring():
 		in.PasswordKeyring, in.Password = true, v.password.Text
 	}
 	var local config.FieldErrors
-	if v.source.Selected == sourceFile && strings.TrimSpace(in.PasswordFile) == "" {
+	if v.source.Selected == sourceFile() && strings.TrimSpace(in.PasswordFile) == "" {
 		// Sent empty, it would read as "no new source" and keep a stored
 		// password command: not what choosing "Password file" means.
 		local = config.FieldErrors{"password": "type the path of the password file"}
@@ -450,14 +459,14 @@ func (v *SettingsView) Save() {
 			v.saveBtn.Enable()
 			switch {
 			case err != nil:
-				v.setResult("Not saved: " + err.Error())
+				v.setResult(lang.L("Not saved: {{.Error}}", map[string]any{"Error": err.Error()}))
 			case len(fields) > 0:
 				v.showErrors(fields)
-				v.setResult("Not saved: see the fields marked in red.")
+				v.setResult(lang.L("Not saved: see the fields marked in red."))
 			default:
 				v.editing = strings.TrimSpace(in.Name)
 				v.setConfig(view)
-				v.setResult("Saved.")
+				v.setResult(lang.L("Saved."))
 				v.changed()
 			}
 		}
@@ -472,7 +481,7 @@ func (v *SettingsView) Test() {
 	}
 	old := v.editing
 	v.testBtn.Disable()
-	v.setResult("Testing the connection…")
+	v.setResult(lang.L("Testing the connection…"))
 	v.run(func() func() {
 		c, cancel := settingsContext()
 		defer cancel()
@@ -481,10 +490,10 @@ func (v *SettingsView) Test() {
 			v.testBtn.Enable()
 			switch {
 			case err != nil:
-				v.setResult("Cannot test: " + err.Error())
+				v.setResult(lang.L("Cannot test: {{.Error}}", map[string]any{"Error": err.Error()}))
 			case len(fields) > 0:
 				v.showErrors(fields)
-				v.setResult("Not tested: see the fields marked in red.")
+				v.setResult(lang.L("Not tested: see the fields marked in red."))
 			default:
 				v.setResult(TestResult(st))
 			}
@@ -495,10 +504,10 @@ func (v *SettingsView) Test() {
 // TestResult says in words what a test check found.
 func TestResult(st check.RepoStatus) string {
 	if st.State == check.StateError {
-		return "Connection failed: " + st.Error
+		return lang.L("Connection failed: {{.Error}}", map[string]any{"Error": st.Error})
 	}
 	if len(st.Locks) == 0 {
-		return "Connected: no locks."
+		return lang.L("Connected: no locks.")
 	}
 	n := map[lock.Verdict]int{}
 	var order []lock.Verdict
@@ -510,9 +519,10 @@ func TestResult(st check.RepoStatus) string {
 	}
 	parts := make([]string, len(order))
 	for i, verdict := range order {
-		parts[i] = fmt.Sprintf("%d %s", n[verdict], verdict)
+		parts[i] = fmt.Sprint(n[verdict], " ", present.VerdictName(verdict))
 	}
-	return fmt.Sprintf("Connected: %s (%s); state %s.", present.Plural(len(st.Locks), "lock"), strings.Join(parts, ", "), st.State)
+	return lang.N("Connected: {{.Count}} lock ({{.Verdicts}}); state {{.State}}.", len(st.Locks),
+		map[string]any{"Count": len(st.Locks), "Verdicts": strings.Join(parts, ", "), "State": present.StateName(st.State)})
 }
 
 // Remove deletes the repository in the form, after asking.
@@ -528,7 +538,7 @@ func (v *SettingsView) Remove() {
 			err := v.sb.DeleteRepo(c, name)
 			return func() {
 				if err != nil {
-					v.setResult("Not removed: " + err.Error())
+					v.setResult(lang.L("Not removed: {{.Error}}", map[string]any{"Error": err.Error()}))
 					return
 				}
 				v.editing = ""
@@ -541,8 +551,8 @@ func (v *SettingsView) Remove() {
 		remove()
 		return
 	}
-	dialog.ShowConfirm("Remove "+name,
-		fmt.Sprintf("Stop watching %q? The repository itself is not touched; a password kept in the OS keyring for it is deleted.", name),
+	dialog.ShowConfirm(lang.L("Remove {{.Repo}}", map[string]any{"Repo": name}),
+		lang.L("Stop watching “{{.Repo}}”? The repository itself is not touched; a password kept in the OS keyring for it is deleted.", map[string]any{"Repo": name}),
 		func(ok bool) {
 			if ok {
 				remove()
@@ -560,7 +570,7 @@ func (v *SettingsView) setNotifications(on bool) {
 		err := v.sb.SetNotifications(c, on)
 		return func() {
 			if err != nil {
-				v.setResult("Notifications not changed: " + err.Error())
+				v.setResult(lang.L("Notifications not changed: {{.Error}}", map[string]any{"Error": err.Error()}))
 				v.filling = true
 				v.notifications.SetChecked(!on)
 				v.filling = false
@@ -577,7 +587,7 @@ func (v *SettingsView) setLogin(on bool) {
 		return
 	}
 	if err := v.SetLogin(on); err != nil {
-		v.setResult("Start at login not changed: " + err.Error())
+		v.setResult(lang.L("Start at login not changed: {{.Error}}", map[string]any{"Error": err.Error()}))
 		v.filling = true
 		v.login.SetChecked(!on)
 		v.filling = false
@@ -651,7 +661,7 @@ type envRow struct {
 
 func newEnvEditor() *envEditor {
 	e := &envEditor{box: container.NewVBox()}
-	e.add = widget.NewButton("Add variable", func() { e.addRow("", "", false) })
+	e.add = widget.NewButton(lang.L("Add variable"), func() { e.addRow("", "", false) })
 	return e
 }
 
@@ -676,9 +686,9 @@ func (e *envEditor) set(env map[string]string) {
 
 func (e *envEditor) addRow(key, value string, masked bool) *envRow {
 	r := &envRow{key: widget.NewEntry(), value: widget.NewPasswordEntry(), masked: masked}
-	r.key.SetPlaceHolder("NAME")
+	r.key.SetPlaceHolder(lang.L("NAME"))
 	r.key.SetText(key)
-	r.value.SetPlaceHolder("value")
+	r.value.SetPlaceHolder(lang.L("value"))
 	r.value.SetText(value)
 	r.value.OnChanged = func(s string) {
 		if !r.masked || s == config.MaskedValue {
@@ -689,7 +699,7 @@ func (e *envEditor) addRow(key, value string, masked bool) *envRow {
 		r.masked = false
 		r.value.SetText(strings.ReplaceAll(s, "•", ""))
 	}
-	r.remove = widget.NewButton("Remove", nil)
+	r.remove = widget.NewButton(lang.L("Remove"), nil)
 	r.obj = container.NewBorder(nil, nil, nil, r.remove,
 		container.NewGridWithColumns(2, r.key, r.value))
 	r.remove.OnTapped = func() {

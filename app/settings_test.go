@@ -58,7 +58,7 @@ func fileText(t *testing.T, path string) string {
 
 func TestSettingsAddRepoShowsErrorsNextToFields(t *testing.T) {
 	v, path := newTestSettings(t, settingsConfig)
-	if v.editing != "nas" || v.name.Text != "nas" || v.source.Selected != sourceFile || v.passwordFile.Text != "/etc/restic/pw" {
+	if v.editing != "nas" || v.name.Text != "nas" || v.source.Selected != sourceFile() || v.passwordFile.Text != "/etc/restic/pw" {
 		t.Fatalf("form of the first repo: editing %q name %q source %q file %q", v.editing, v.name.Text, v.source.Selected, v.passwordFile.Text)
 	}
 
@@ -148,7 +148,7 @@ func TestSettingsEnvValuesStayMasked(t *testing.T) {
 
 func TestSettingsKeyringPassword(t *testing.T) {
 	v, path := newTestSettings(t, settingsConfig)
-	v.source.SetSelected(sourceKeyring)
+	v.source.SetSelected(sourceKeyring())
 	if !v.password.Visible() || v.passwordFile.Visible() || v.passwordCommand.Visible() {
 		t.Fatal("the keyring source should show only the password entry")
 	}
@@ -175,15 +175,15 @@ func TestSettingsKeyringPassword(t *testing.T) {
 
 func TestSettingsCommandStaysUnchanged(t *testing.T) {
 	v, path := newTestSettings(t, "[[repo]]\nname = \"c\"\nrepository = \"/r\"\npassword_command = \"echo cmd-s3cr3t\"\n")
-	if v.source.Selected != sourceCommand || v.passwordCommand.Text != "" || v.passwordCommand.PlaceHolder != "(unchanged)" {
+	if v.source.Selected != sourceCommand() || v.passwordCommand.Text != "" || v.passwordCommand.PlaceHolder != "(unchanged)" {
 		t.Fatalf("command form: %q %q %q", v.source.Selected, v.passwordCommand.Text, v.passwordCommand.PlaceHolder)
 	}
-	v.source.SetSelected(sourceFile)
+	v.source.SetSelected(sourceFile())
 	test.Tap(v.saveBtn)
 	if msg := v.FieldError("password"); !strings.Contains(msg, "path of the password file") {
 		t.Errorf("file source without a path: %q", msg)
 	}
-	v.source.SetSelected(sourceCommand)
+	v.source.SetSelected(sourceCommand())
 	test.Type(v.repository, "2")
 	test.Tap(v.saveBtn)
 	if r, _ := load(t, path).Repo("c"); r.PasswordCommand != "echo cmd-s3cr3t" || r.Repository != "2/r" {
@@ -196,13 +196,13 @@ func TestAutoUnlockExplanationFollowsTheChoice(t *testing.T) {
 	seen := map[string]bool{}
 	for _, level := range []config.AutoUnlock{config.AutoUnlockStale, config.AutoUnlockUnrefreshed, config.AutoUnlockOff} {
 		v.autoUnlock.SetSelected(string(level))
-		if got := v.autoUnlockHelp.Text; got != AutoUnlockHelp[level] || got == "" || seen[got] {
+		if got := v.autoUnlockHelp.Text; got != AutoUnlockHelp(level) || got == "" || seen[got] {
 			t.Errorf("%s: explanation %q", level, got)
 		}
 		seen[v.autoUnlockHelp.Text] = true
 	}
-	if !strings.Contains(AutoUnlockHelp[config.AutoUnlockOff], "never removes a lock") {
-		t.Errorf("off: %q", AutoUnlockHelp[config.AutoUnlockOff])
+	if !strings.Contains(AutoUnlockHelp(config.AutoUnlockOff), "never removes a lock") {
+		t.Errorf("off: %q", AutoUnlockHelp(config.AutoUnlockOff))
 	}
 }
 
@@ -217,7 +217,7 @@ func TestSettingsTestConnection(t *testing.T) {
 	test.Tap(v.addBtn)
 	test.Type(v.name, "local")
 	test.Type(v.repository, repo.Location)
-	v.source.SetSelected(sourceKeyring)
+	v.source.SetSelected(sourceKeyring())
 	test.Type(v.password, strings.TrimSpace(string(pw)))
 	test.Tap(v.testBtn)
 	if v.result.Text != "Connected: no locks." {

@@ -1,8 +1,9 @@
 package present
 
 import (
-	"fmt"
+	"fyne.io/fyne/v2/lang"
 
+	_ "github.com/lockwatch/lockwatch/app/i18n" // the catalogue
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/lock"
 )
@@ -17,32 +18,79 @@ func RepoLabel(r check.RepoStatus) string { return r.Name + " — " + StateWords
 func StateWords(r check.RepoStatus) string {
 	words := stateWords(r)
 	if r.UnreadLocks > 0 && r.State != check.StateError {
-		words += fmt.Sprintf(", %d locks not read yet", r.UnreadLocks)
+		words += lang.N(", {{.Count}} locks not read yet", r.UnreadLocks, facts{"Count": r.UnreadLocks})
 	}
 	return words
 }
 
+// facts are the values a message of the catalogue fills in.
+type facts = map[string]any
+
 func stateWords(r check.RepoStatus) string {
 	switch r.State {
 	case check.StateError:
-		return "cannot check: " + r.Error
+		return lang.L("cannot check: {{.Error}}", facts{"Error": r.Error})
 	case check.StateFailed:
-		return "failed: " + r.Failure
+		return lang.L("failed: {{.Failure}}", facts{"Failure": r.Failure})
 	case check.StateOK:
-		return "ok, no locks"
+		return lang.L("ok, no locks")
 	}
 	if len(r.Locks) == 0 {
-		return string(r.State)
+		return StateName(r.State)
 	}
 	worst := firstStale(r)
 	switch {
 	case worst == nil:
 		l := r.Locks[0]
-		return fmt.Sprintf("in use (PID %d on %s)", l.PID, l.Hostname)
+		return lang.L("in use (PID {{.PID}} on {{.Host}})", facts{"PID": l.PID, "Host": l.Hostname})
 	case worst.Verdict == lock.Invalid:
-		return "invalid lock file " + worst.ShortID()
+		return lang.L("invalid lock file {{.ID}}", facts{"ID": worst.ShortID()})
 	case worst.Verdict == lock.Unrefreshed:
-		return fmt.Sprintf("unrefreshed lock (%s, PID %d on %s)", Age(*worst), worst.PID, worst.Hostname)
+		return lang.L("unrefreshed lock ({{.Age}}, PID {{.PID}} on {{.Host}})", facts{"Age": Age(*worst), "PID": worst.PID, "Host": worst.Hostname})
 	}
-	return fmt.Sprintf("stale lock (%s, PID %d on %s)", Age(*worst), worst.PID, worst.Hostname)
+	return lang.L("stale lock ({{.Age}}, PID {{.PID}} on {{.Host}})", facts{"Age": Age(*worst), "PID": worst.PID, "Host": worst.Hostname})
+}
+
+// StateName is a state as the app names it.
+func StateName(s check.State) string {
+	switch s {
+	case check.StateOK:
+		return lang.X("state.ok", "ok")
+	case check.StateBusy:
+		return lang.X("state.busy", "busy")
+	case check.StateStale:
+		return lang.X("state.stale", "stale")
+	case check.StateFailed:
+		return lang.X("state.failed", "failed")
+	case check.StateError:
+		return lang.X("state.error", "error")
+	}
+	return string(s)
+}
+
+// VerdictName is a verdict as the app names it.
+func VerdictName(v lock.Verdict) string {
+	switch v {
+	case lock.Live:
+		return lang.X("verdict.live", "live")
+	case lock.Fresh:
+		return lang.X("verdict.fresh", "fresh")
+	case lock.Orphaned:
+		return lang.X("verdict.orphaned", "orphaned")
+	case lock.Expired:
+		return lang.X("verdict.expired", "expired")
+	case lock.Unrefreshed:
+		return lang.X("verdict.unrefreshed", "unrefreshed")
+	case lock.Invalid:
+		return lang.X("verdict.invalid", "invalid")
+	}
+	return string(v)
+}
+
+// KindName is "exclusive" or "shared" as the app says it.
+func KindName(l check.LockStatus) string {
+	if l.Exclusive {
+		return lang.X("kind.exclusive", "exclusive")
+	}
+	return lang.X("kind.shared", "shared")
 }

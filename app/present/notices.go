@@ -6,8 +6,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
+
 	"github.com/lockwatch/lockwatch/platform/notify"
 	"github.com/lockwatch/lockwatch/service/check"
+	"github.com/lockwatch/lockwatch/service/lock"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
@@ -48,20 +51,22 @@ func (n *Notices) For(e store.Event, now time.Time) (notify.Notification, bool) 
 	switch {
 	case e.Kind == store.KindState && e.To == "stale":
 		key = e.Repo + "/stale"
-		note = notify.Notification{Title: e.Repo + " has a stale lock", Body: "Backups to " + e.Repo + " will fail until it is removed (" + e.Detail + "). Click to see it.",
-			Actions: []notify.Action{{ID: UnlockAction, Label: "Unlock"}}}
+		note = notify.Notification{Title: lang.L("{{.Repo}} has a stale lock", facts{"Repo": e.Repo}),
+			Body:    lang.L("Backups to {{.Repo}} will fail until it is removed ({{.Detail}}). Click to see it.", facts{"Repo": e.Repo, "Detail": e.Detail}),
+			Actions: []notify.Action{{ID: UnlockAction, Label: lang.L("Unlock")}}}
 	case e.Kind == store.KindState && e.To == "error":
 		key = e.Repo + "/error"
-		note = notify.Notification{Title: e.Repo + " cannot be checked", Body: e.Detail}
+		note = notify.Notification{Title: lang.L("{{.Repo}} cannot be checked", facts{"Repo": e.Repo}), Body: e.Detail}
 	case e.Kind == store.KindState && e.To == "failed":
 		key = e.Repo + "/failed"
-		note = notify.Notification{Title: "A backup of " + e.Repo + " failed", Body: e.Detail, Critical: true}
+		note = notify.Notification{Title: lang.L("A backup of {{.Repo}} failed", facts{"Repo": e.Repo}), Body: e.Detail, Critical: true}
 	case e.Kind == store.KindRun && runFailed(e):
 		key = fmt.Sprintf("%s/run/%d", e.Repo, e.Seq)
-		note = notify.Notification{Title: "A backup of " + e.Repo + " failed", Body: RunSummary(e), Critical: true}
+		note = notify.Notification{Title: lang.L("A backup of {{.Repo}} failed", facts{"Repo": e.Repo}), Body: RunSummary(e), Critical: true}
 	case e.Kind == store.KindRemoval && e.By == "auto":
 		key = e.Repo + "/removed/" + lockID(e)
-		note = notify.Notification{Title: "lockwatch removed a stale lock from " + e.Repo, Body: fmt.Sprintf("%s: %s", e.Verdict, e.Reason)}
+		note = notify.Notification{Title: lang.L("lockwatch removed a stale lock from {{.Repo}}", facts{"Repo": e.Repo}),
+			Body: VerdictName(lock.Verdict(e.Verdict)) + ": " + e.Reason}
 	default:
 		return notify.Notification{}, false
 	}
@@ -126,5 +131,5 @@ func runFailed(e store.Event) bool {
 func RunSummary(e store.Event) string {
 	var run check.RunSummary
 	_ = json.Unmarshal(e.Run, &run)
-	return fmt.Sprintf("%s (exit %d): %s", run.Result, run.ExitCode, run.Summary)
+	return lang.L("{{.Result}} (exit {{.Code}}): {{.Summary}}", facts{"Result": run.Result, "Code": run.ExitCode, "Summary": run.Summary})
 }

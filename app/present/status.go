@@ -5,8 +5,9 @@
 package present
 
 import (
-	"fmt"
 	"time"
+
+	"fyne.io/fyne/v2/lang"
 
 	"github.com/lockwatch/lockwatch/icons"
 	"github.com/lockwatch/lockwatch/service/check"
@@ -52,7 +53,7 @@ func NoticeLine(st check.Status) string {
 	if st.Notice == "" {
 		return ""
 	}
-	return "Note: " + st.Notice
+	return lang.L("Note: {{.Notice}}", facts{"Notice": st.Notice})
 }
 
 // ShortNotice is the start of NoticeLine that fits a menu item or a
@@ -70,7 +71,7 @@ func shorten(s string, n int) string {
 
 func tooltip(st check.Status) string {
 	if len(st.Repos) == 0 {
-		return "lockwatch: no repositories configured"
+		return lang.L("lockwatch: no repositories configured")
 	}
 	worst := st.Worst()
 	var bad []check.RepoStatus
@@ -82,25 +83,27 @@ func tooltip(st check.Status) string {
 	first := bad[0]
 	more := ""
 	if len(bad) > 1 {
-		more = fmt.Sprintf(" (and %d more)", len(bad)-1)
+		more = lang.N(" (and {{.Count}} more)", len(bad)-1, facts{"Count": len(bad) - 1})
 	}
+	f := facts{"Repo": first.Name, "More": more}
 	switch worst {
 	case check.StateError:
-		return "lockwatch: " + first.Name + " cannot be checked" + more
+		return lang.L("lockwatch: {{.Repo}} cannot be checked{{.More}}", f)
 	case check.StateFailed:
-		return "lockwatch: " + first.Name + " has a failed backup" + more
+		return lang.L("lockwatch: {{.Repo}} has a failed backup{{.More}}", f)
 	case check.StateStale:
 		if l := firstStale(first); l != nil && l.Verdict != lock.Invalid {
-			return fmt.Sprintf("lockwatch: %s has a stale lock (%s)%s", first.Name, Age(*l), more)
+			f["Age"] = Age(*l)
+			return lang.L("lockwatch: {{.Repo}} has a stale lock ({{.Age}}){{.More}}", f)
 		}
-		return "lockwatch: " + first.Name + " has a lock that needs attention" + more
+		return lang.L("lockwatch: {{.Repo}} has a lock that needs attention{{.More}}", f)
 	case check.StateBusy:
-		return fmt.Sprintf("lockwatch: %s is in use by restic%s", first.Name, more)
+		return lang.L("lockwatch: {{.Repo}} is in use by restic{{.More}}", f)
 	}
 	if len(st.Repos) == 1 {
-		return "lockwatch: " + first.Name + " is fine"
+		return lang.L("lockwatch: {{.Repo}} is fine", f)
 	}
-	return fmt.Sprintf("lockwatch: all %d repositories are fine", len(st.Repos))
+	return lang.N("lockwatch: all {{.Count}} repositories are fine", len(st.Repos), facts{"Count": len(st.Repos)})
 }
 
 // firstStale is the lock that makes a repository stale, if any.
@@ -143,46 +146,49 @@ func InUse(ls []check.LockStatus) []check.LockStatus {
 // which locks that may be in use would go, and what that can break.
 func ConfirmText(repo string, removing []check.LockStatus) string {
 	inUse := InUse(removing)
-	text := fmt.Sprintf("Remove %s from %s?\n", Plural(len(removing), "lock"), repo)
+	text := lang.N("Remove {{.Count}} lock from {{.Repo}}?", len(removing), facts{"Count": len(removing), "Repo": repo}) + "\n"
 	if len(inUse) == 0 {
-		return text + "\nNone of them is in use: no restic holds them any more."
+		return text + "\n" + lang.L("None of them is in use: no restic holds them any more.")
 	}
-	text += fmt.Sprintf("\n%s may still be in use:\n", Plural(len(inUse), "lock"))
+	text += "\n" + lang.N("{{.Count}} lock may still be in use:", len(inUse), facts{"Count": len(inUse)}) + "\n"
 	for _, l := range inUse {
-		text += fmt.Sprintf("  • %s (%s): PID %d on %s, %s — %s\n", l.ShortID(), l.Kind(), l.PID, l.Hostname, l.Verdict, l.Reason)
+		text += "  • " + lang.L("{{.ID}} ({{.Kind}}): PID {{.PID}} on {{.Host}}, {{.Verdict}} — {{.Reason}}",
+			facts{"ID": l.ShortID(), "Kind": KindName(l), "PID": l.PID, "Host": l.Hostname, "Verdict": VerdictName(l.Verdict), "Reason": Reason(l)}) + "\n"
 	}
-	return text + "\nIf that restic still runs, removing its lock lets another restic work on the repository at the same time: " +
-		"a prune or forget can then delete data a running backup still needs, and the running command may fail or leave the repository inconsistent."
+	return text + "\n" + lang.L("If that restic still runs, removing its lock lets another restic work on the repository at the same time: "+
+		"a prune or forget can then delete data a running backup still needs, and the running command may fail or leave the repository inconsistent.")
 }
 
-// Plural is "1 lock", "2 locks".
-func Plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
+// Reason is why a lock got its verdict, in the user's language.
+func Reason(l check.LockStatus) string { return l.Reason }
 
 // CheckedLine says when a repository was last and will next be checked.
 func CheckedLine(r check.RepoStatus) string {
-	line := "not checked yet"
+	line := lang.L("not checked yet")
 	if !r.CheckedAt.IsZero() {
-		line = "checked " + r.CheckedAt.Local().Format("15:04:05")
+		line = lang.L("checked {{.Time}}", facts{"Time": Clock(r.CheckedAt)})
 	}
 	if !r.NextCheckAt.IsZero() {
-		line += ", next " + r.NextCheckAt.Local().Format("15:04:05")
+		line += lang.L(", next {{.Time}}", facts{"Time": Clock(r.NextCheckAt)})
 	}
 	if what := r.Watch.What(); what != "" {
-		line += ", watching " + what
+		line += lang.L(", watching {{.What}}", facts{"What": what})
 	}
 	if r.AutoUnlock != "" && r.AutoUnlock != "off" {
-		line += ", auto-unlock " + r.AutoUnlock
+		line += lang.L(", auto-unlock {{.Level}}", facts{"Level": r.AutoUnlock})
 	}
 	if r.LastRun != nil {
-		line += fmt.Sprintf(", last run %s %s", r.LastRun.StartedAt.Local().Format("Jan 2 15:04"), r.LastRun.Result)
+		line += lang.L(", last run {{.Time}} {{.Result}}", facts{"Time": DateTime(r.LastRun.StartedAt), "Result": r.LastRun.Result})
 	}
 	if !r.LastSnapshotAt.IsZero() {
-		line += ", newest snapshot " + lock.Age(time.Since(r.LastSnapshotAt)) + " ago"
+		line += lang.L(", newest snapshot {{.Age}} ago", facts{"Age": lock.Age(time.Since(r.LastSnapshotAt))})
 	}
 	return line
 }
+
+// Clock is a time of day as the user's language writes it.
+func Clock(t time.Time) string { return t.Local().Format(lang.X("layout.clock", "15:04:05")) }
+
+// DateTime is a day and time as the user's language writes it (the Go
+// layout itself is in the catalogue: "Jan 2 15:04", "1月2日 15:04").
+func DateTime(t time.Time) string { return t.Local().Format(lang.X("layout.datetime", "Jan 2 15:04")) }

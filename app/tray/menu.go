@@ -1,6 +1,8 @@
 package tray
 
 import (
+	"fyne.io/fyne/v2/lang"
+
 	"github.com/lockwatch/lockwatch/app/present"
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
@@ -35,14 +37,18 @@ type Actions struct {
 	Quit          func()
 }
 
-// autoUnlockLevels are the choices of the Auto-unlock submenu, with the words users see.
-var autoUnlockLevels = []struct {
-	Level config.AutoUnlock
-	Label string
-}{
-	{config.AutoUnlockOff, "Off"},
-	{config.AutoUnlockStale, "Stale locks (orphaned, expired)"},
-	{config.AutoUnlockUnrefreshed, "Also locks left unrefreshed"},
+// autoUnlockLevels are the choices of the Auto-unlock submenu.
+var autoUnlockLevels = []config.AutoUnlock{config.AutoUnlockOff, config.AutoUnlockStale, config.AutoUnlockUnrefreshed}
+
+// autoUnlockLabel is a level's label in the user's language.
+func autoUnlockLabel(level config.AutoUnlock) string {
+	switch level {
+	case config.AutoUnlockStale:
+		return lang.L("Stale locks (orphaned, expired)")
+	case config.AutoUnlockUnrefreshed:
+		return lang.L("Also locks left unrefreshed")
+	}
+	return lang.L("Off")
 }
 
 // TrayMenu builds the tray menu for st: a section per repository — its
@@ -62,38 +68,37 @@ func TrayMenu(st check.Status, loginEnabled bool, note string, do Actions) []*It
 	for _, r := range st.Repos {
 		name := r.Name
 		header := item(menuLabel(present.RepoLabel(r)), func() { do.Details(name) })
-		unlock := item("Unlock stale locks", func() { do.Unlock(name) })
+		unlock := item(lang.L("Unlock stale locks"), func() { do.Unlock(name) })
 		unlock.Disabled = present.StaleCount(r) == 0
 		var levels []*Item
-		for _, l := range autoUnlockLevels {
-			level := l.Level
-			item := item(l.Label, func() { do.SetAutoUnlock(name, level) })
+		for _, level := range autoUnlockLevels {
+			item := item(autoUnlockLabel(level), func() { do.SetAutoUnlock(name, level) })
 			item.Checked = string(level) == r.AutoUnlock || (r.AutoUnlock == "" && level == config.AutoUnlockOff)
 			levels = append(levels, item)
 		}
-		auto := item("Auto-unlock", nil)
+		auto := item(lang.L("Auto-unlock"), nil)
 		auto.Checked = r.AutoUnlock != "" && r.AutoUnlock != string(config.AutoUnlockOff)
 		auto.Children = levels
 		items = append(items,
 			header,
 			unlock,
-			item("Check now", func() { do.Check(name) }),
+			item(lang.L("Check now"), func() { do.Check(name) }),
 			auto,
-			item("Details…", func() { do.Details(name) }),
+			item(lang.L("Details…"), func() { do.Details(name) }),
 			separator(),
 		)
 	}
 	if len(st.Repos) == 0 {
 		// The main window offers what other backup tools know.
-		items = append(items, item("No repositories yet — find them…", do.Import), separator())
+		items = append(items, item(lang.L("No repositories yet — find them…"), do.Import), separator())
 	}
-	login := item("Start at login", do.ToggleLogin)
+	login := item(lang.L("Start at login"), do.ToggleLogin)
 	login.Checked = loginEnabled
-	quit := item("Quit", do.Quit)
+	quit := item(lang.L("Quit"), do.Quit)
 	return append(items,
-		item("Check all now", do.CheckAll),
-		item("Open lockwatch", do.Open),
-		item("Settings…", do.Settings),
+		item(lang.L("Check all now"), do.CheckAll),
+		item(lang.L("Open lockwatch"), do.Open),
+		item(lang.L("Settings…"), do.Settings),
 		login,
 		separator(),
 		quit,

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/systray"
 
 	"github.com/lockwatch/lockwatch/app/client"
@@ -286,15 +287,15 @@ func (t *Tray) unlockFromNotification(repo string) {
 			return err
 		}
 		if len(res.Removed) == 0 {
-			words := "it has no stale lock now"
+			words := lang.L("It has no stale lock now.")
 			if st, err := b.Status(ctx); err == nil {
 				for _, r := range st.Repos {
 					if r.Name == repo {
-						words = "it is " + present.StateWords(r) + " now"
+						words = lang.L("It is {{.State}} now.", map[string]any{"State": present.StateWords(r)})
 					}
 				}
 			}
-			t.tell("Nothing to unlock in "+repo, words+".")
+			t.tell(lang.L("Nothing to unlock in {{.Repo}}", map[string]any{"Repo": repo}), words)
 		}
 		return nil
 	})
@@ -309,13 +310,13 @@ func (t *Tray) open(target string) {
 	}
 	go func() {
 		if err := t.windows.Open(target); err != nil {
-			t.tell("lockwatch cannot open its window", err.Error())
+			t.tell(lang.L("lockwatch cannot open its window"), err.Error())
 		}
 	}()
 }
 
 func (t *Tray) check(repo string) {
-	t.do("Check "+repo, func(ctx context.Context, b api.Backend) error {
+	t.do(lang.L("Check {{.Repo}}", map[string]any{"Repo": repo}), func(ctx context.Context, b api.Backend) error {
 		_, err := b.Check(ctx, repo)
 		return err
 	})
@@ -337,7 +338,7 @@ func unlockStale(repo, by string) func(context.Context, api.Backend) error {
 }
 
 func (t *Tray) setAutoUnlock(repo string, level config.AutoUnlock) {
-	t.do("Auto-unlock for "+repo, func(ctx context.Context, b api.Backend) error {
+	t.do(lang.L("Auto-unlock for {{.Repo}}", map[string]any{"Repo": repo}), func(ctx context.Context, b api.Backend) error {
 		_, err := b.SetAutoUnlock(ctx, repo, level)
 		return err
 	})
@@ -352,7 +353,7 @@ func (t *Tray) toggleLogin() {
 		err = autostart.Enable(t.opts.Executable)
 	}
 	if err != nil {
-		t.tell("Start at login", err.Error())
+		t.tell(lang.L("Start at login"), err.Error())
 	}
 	t.show(t.status())
 }
@@ -364,7 +365,7 @@ func (t *Tray) do(what string, fn func(ctx context.Context, b api.Backend) error
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
 		if err := fn(ctx, t.currentBackend()); err != nil {
-			t.tell(what+" failed", err.Error())
+			t.tell(lang.L("{{.What}} failed", map[string]any{"What": what}), err.Error())
 		}
 	}()
 }

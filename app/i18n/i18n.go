@@ -1,0 +1,60 @@
+// Package i18n is the app's catalogue of what it says to people, in
+// English, Simplified Chinese and Japanese, for Fyne's lang package
+// (lang.L, lang.N, lang.X): the windows, the notifications and the tray
+// menu all read it. Importing this package registers the catalogue.
+//
+// The message IDs are the English texts (gettext's way): code reads as
+// what the user sees, and a message missing from a catalogue still shows,
+// in English. The CLI and --json do not use it: scripts read English.
+package i18n
+
+import (
+	"embed"
+	"fmt"
+	"path"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+)
+
+//go:embed translations
+var translations embed.FS
+
+// Languages are the values of [defaults] language: "auto" follows the OS
+// (LANGUAGE, LC_MESSAGES, LANG on Linux; the user's UI language on
+// Windows and macOS).
+var Languages = []string{"auto", "en", "zh-Hans", "ja"}
+
+// Files maps each language to its catalogue.
+var Files = map[string]string{"en": "en.json", "zh-Hans": "zh-Hans.json", "ja": "ja.json"}
+
+func init() {
+	if err := lang.AddTranslationsFS(translations, "translations"); err != nil {
+		fyne.LogError("lockwatch's translations", err)
+	}
+}
+
+// Use makes the app speak language ("auto" or "": the OS's). Fyne picks
+// the catalogue closest to the OS's languages and has no setter; so the
+// chosen catalogue is registered once more under the OS's own locale,
+// which then matches exactly. Call it before the first window or menu is
+// drawn: what is drawn already keeps its words.
+func Use(language string) error {
+	if language == "" || language == "auto" {
+		return nil
+	}
+	file, ok := Files[language]
+	if !ok {
+		return fmt.Errorf("language %q: choose one of %v", language, Languages)
+	}
+	data, err := translations.ReadFile(path.Join("translations", file))
+	if err != nil {
+		return err
+	}
+	return lang.AddTranslationsForLocale(data, lang.SystemLocale())
+}
+
+// Catalogue returns a language's messages as embedded, for tests.
+func Catalogue(language string) ([]byte, error) {
+	return translations.ReadFile(path.Join("translations", Files[language]))
+}
