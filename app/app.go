@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lockwatch/lockwatch/app/client"
+	"github.com/lockwatch/lockwatch/app/i18n"
 	"github.com/lockwatch/lockwatch/icons"
 	"github.com/lockwatch/lockwatch/platform/trayhost"
 	"github.com/lockwatch/lockwatch/service/api"
@@ -62,6 +63,7 @@ func Run(opts Options) error {
 	if client.HandOver(client.Window, client.Open, opts.Open) {
 		return nil
 	}
+	i18n.UseConfigured(opts.ConfigPath)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a := fyneapp.NewWithID(ID)

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lockwatch/lockwatch/app/client"
+	"github.com/lockwatch/lockwatch/app/i18n"
 	"github.com/lockwatch/lockwatch/app/present"
 	"github.com/lockwatch/lockwatch/platform/autostart"
 	"github.com/lockwatch/lockwatch/service/api"
@@ -135,6 +136,7 @@ type SettingsView struct {
 
 	form          *widget.Form
 	notifications *widget.Check
+	language      *widget.Select
 	login         *widget.Check
 	root          fyne.CanvasObject
 }
@@ -222,6 +224,7 @@ func NewSettingsView(sb api.SettingsBackend) *SettingsView {
 
 	v.notifications = widget.NewCheck(lang.L("Notifications"), func(on bool) { v.setNotifications(on) })
 	v.login = widget.NewCheck(lang.L("Start at login"), func(on bool) { v.setLogin(on) })
+	v.language = widget.NewSelect(languageChoices(), func(choice string) { v.setLanguage(languageOf(choice)) })
 
 	right := container.NewVScroll(container.NewVBox(v.title, v.form, v.errs[""],
 		container.NewHBox(layout.NewSpacer(), v.testBtn, v.saveBtn), v.result))
@@ -229,7 +232,8 @@ func NewSettingsView(sb api.SettingsBackend) *SettingsView {
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.25
 	v.root = container.NewBorder(nil,
-		container.NewVBox(widget.NewSeparator(), container.NewHBox(v.notifications, v.login)),
+		container.NewVBox(widget.NewSeparator(), container.NewHBox(v.notifications, v.login, layout.NewSpacer(),
+			widget.NewLabel(lang.L("Language")), v.language)),
 		nil, nil, split)
 	v.NewRepo()
 	return v
@@ -282,6 +286,7 @@ func (v *SettingsView) setConfig(view config.ConfigView) {
 	v.notificationsSet(view.Notifications)
 	v.filling = true
 	v.notifications.SetChecked(view.Notifications)
+	v.language.SetSelected(languageChoice(view.Language))
 	if v.LoginEnabled != nil {
 		on, _ := v.LoginEnabled()
 		v.login.SetChecked(on)
@@ -558,6 +563,60 @@ func (v *SettingsView) Remove() {
 				remove()
 			}
 		}, v.Window)
+}
+
+// languageChoices are the Language menu's entries: the OS's, then each
+// language by its own name.
+func languageChoices() []string {
+	choices := []string{lang.L("Automatic (the system's)")}
+	for _, l := range i18n.Languages[1:] {
+		choices = append(choices, i18n.Endonyms[l])
+	}
+	return choices
+}
+
+// languageChoice is the entry for a [defaults] language value.
+func languageChoice(language string) string {
+	if name, ok := i18n.Endonyms[language]; ok {
+		return name
+	}
+	return languageChoices()[0]
+}
+
+// languageOf is the [defaults] language value of an entry.
+func languageOf(choice string) string {
+	for l, name := range i18n.Endonyms {
+		if name == choice {
+			return l
+		}
+	}
+	return "auto"
+}
+
+// setLanguage saves the app's language. What is drawn keeps its words: the
+// windows opened from now on speak it, the tray from its next start.
+func (v *SettingsView) setLanguage(language string) {
+	if v.filling || language == languageOf(languageChoice(v.cfg.Language)) {
+		return
+	}
+	v.run(func() func() {
+		c, cancel := settingsContext()
+		defer cancel()
+		err := v.sb.SetLanguage(c, language)
+		return func() {
+			if err != nil {
+				v.setResult(lang.L("Language not changed: {{.Error}}", map[string]any{"Error": err.Error()}))
+				v.filling = true
+				v.language.SetSelected(languageChoice(v.cfg.Language))
+				v.filling = false
+				return
+			}
+			v.cfg.Language = language
+			_ = i18n.Use(language)
+			v.setResult(lang.L("Language saved: lockwatch's windows speak it from the next one opened, its tray from its next start."))
+			v.changed()
+		}
+	})
 }
 
 func (v *SettingsView) setNotifications(on bool) {

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/lockwatch/lockwatch/app/i18n"
 	"github.com/lockwatch/lockwatch/app/present"
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/check"
@@ -326,4 +327,21 @@ func TestSettingsImportButton(t *testing.T) {
 	if opened != 1 {
 		t.Errorf("Import… opened the import %d times; want 1", opened)
 	}
+}
+
+// The Language menu offers the OS's language and each one by its own name,
+// and saves the choice in [defaults].
+func TestSettingsLanguage(t *testing.T) {
+	v, path := newTestSettings(t, "[defaults]\nnotifications = true\n")
+	if got := v.language.Options; len(got) != 4 || got[2] != "简体中文" || got[3] != "日本語" {
+		t.Fatalf("language choices %v", got)
+	}
+	if v.language.Selected != v.language.Options[0] {
+		t.Errorf("a config without language shows %q; want the system's", v.language.Selected)
+	}
+	v.language.SetSelected("日本語")
+	if got := load(t, path).Defaults.Language; got != "ja" {
+		t.Errorf("after choosing 日本語 the config says language = %q", got)
+	}
+	_ = i18n.Use("en") // the rest of the tests read English
 }

@@ -239,7 +239,7 @@ var uiCalls = []string{
 	"NewLabel", "NewLabelWithStyle", "NewButton", "NewButtonWithIcon", "NewCheck", "NewRadioGroup",
 	"NewFormItem", "NewWindow", "SetText", "SetTitle", "SetPlaceHolder", "NewAccordionItem",
 	"ShowInformation", "ShowConfirm", "NewCustomConfirm", "NewCustom", "NewInformation",
-	"NewMenuItem", "item", "tell", "say", "SetBanner", "setResult", "SetTooltip",
+	"NewMenuItem", "item", "tell", "say", "SetBanner", "setResult", "SetTooltip", "NewSelect",
 }
 
 // No string a person reads bypasses the catalogue: a literal with letters

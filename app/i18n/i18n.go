@@ -10,11 +10,14 @@ package i18n
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 	"path"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
+
+	"github.com/lockwatch/lockwatch/service/config"
 )
 
 //go:embed translations
@@ -23,7 +26,21 @@ var translations embed.FS
 // Languages are the values of [defaults] language: "auto" follows the OS
 // (LANGUAGE, LC_MESSAGES, LANG on Linux; the user's UI language on
 // Windows and macOS).
-var Languages = []string{"auto", "en", "zh-Hans", "ja"}
+var Languages = config.Languages
+
+// Endonyms are the languages' names as their speakers write them, as the
+// settings offer them.
+var Endonyms = map[string]string{"en": "English", "zh-Hans": "简体中文", "ja": "日本語"}
+
+// UseConfigured makes the app speak the language the config at path asks
+// for; a config that cannot be read leaves the OS's.
+func UseConfigured(path string) {
+	if cfg, err := config.Load(path); err == nil {
+		if err := Use(cfg.Defaults.Language); err != nil {
+			fyne.LogError("language", err)
+		}
+	}
+}
 
 // Files maps each language to its catalogue.
 var Files = map[string]string{"en": "en.json", "zh-Hans": "zh-Hans.json", "ja": "ja.json"}
@@ -51,7 +68,35 @@ func Use(language string) error {
 	if err != nil {
 		return err
 	}
+	data, err = everyPluralForm(data)
+	if err != nil {
+		return err
+	}
 	return lang.AddTranslationsForLocale(data, lang.SystemLocale())
+}
+
+// everyPluralForm gives each plural message of a catalogue every CLDR
+// form, from its "other": filed under the OS's locale, a Japanese message
+// is looked up with that locale's plural rules ("one" for 1 in English),
+// and Japanese has only "other".
+func everyPluralForm(data []byte) ([]byte, error) {
+	var c map[string]any
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, err
+	}
+	for id, m := range c {
+		forms, ok := m.(map[string]any)
+		if !ok {
+			continue
+		}
+		for _, f := range []string{"zero", "one", "two", "few", "many"} {
+			if _, has := forms[f]; !has {
+				forms[f] = forms["other"]
+			}
+		}
+		c[id] = forms
+	}
+	return json.Marshal(c)
 }
 
 // Catalogue returns a language's messages as embedded, for tests.

@@ -22,6 +22,7 @@ import (
 	"fyne.io/systray"
 
 	"github.com/lockwatch/lockwatch/app/client"
+	"github.com/lockwatch/lockwatch/app/i18n"
 	"github.com/lockwatch/lockwatch/app/present"
 	"github.com/lockwatch/lockwatch/icons"
 	"github.com/lockwatch/lockwatch/platform/atomicfile"
@@ -74,6 +75,7 @@ func Run(opts Options) error {
 	if client.HandOver(client.Tray, client.Open, "") {
 		return nil
 	}
+	i18n.UseConfigured(opts.ConfigPath)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	t := &Tray{opts: opts, windows: NewWindows(opts), notices: present.NewNotices(), quit: make(chan struct{}),

@@ -38,7 +38,8 @@ type TestRequest struct {
 
 // SettingsRequest is the body of PUT /v1/settings; absent fields stay.
 type SettingsRequest struct {
-	Notifications *bool `json:"notifications,omitempty"`
+	Notifications *bool   `json:"notifications,omitempty"`
+	Language      *string `json:"language,omitempty"`
 }
 
 // FieldErrorResponse is the body of a 400 answer to invalid settings: a
@@ -108,13 +109,21 @@ func (s *server) putSettings(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
-	if req.Notifications == nil {
-		writeError(w, http.StatusBadRequest, errors.New(`nothing to change; send {"notifications": true} or false`))
+	if req.Notifications == nil && req.Language == nil {
+		writeError(w, http.StatusBadRequest, errors.New(`nothing to change; send {"notifications": true} or false, or {"language": "auto"}`))
 		return
 	}
-	if err := s.d.SetNotifications(*req.Notifications); err != nil {
-		writeError(w, statusFor(err), err)
-		return
+	if req.Notifications != nil {
+		if err := s.d.SetNotifications(*req.Notifications); err != nil {
+			writeError(w, statusFor(err), err)
+			return
+		}
+	}
+	if req.Language != nil {
+		if err := s.d.SetLanguage(*req.Language); err != nil {
+			writeError(w, statusFor(err), err)
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, s.d.Config())
 }

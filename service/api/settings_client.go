@@ -28,6 +28,8 @@ type SettingsBackend interface {
 	// RepoStatus with State error and a plain-language Error.
 	TestRepo(ctx context.Context, oldName string, in config.RepoInput) (check.RepoStatus, config.FieldErrors, error)
 	SetNotifications(ctx context.Context, on bool) error
+	// SetLanguage sets the app's language ("auto", "en", "zh-Hans", "ja").
+	SetLanguage(ctx context.Context, language string) error
 }
 
 var (
@@ -75,6 +77,12 @@ func (c *Client) TestRepo(ctx context.Context, oldName string, in config.RepoInp
 func (c *Client) SetNotifications(ctx context.Context, on bool) error {
 	var v config.ConfigView
 	return c.do(ctx, http.MethodPut, "/v1/settings", SettingsRequest{Notifications: &on}, &v)
+}
+
+// SetLanguage sets the app's language.
+func (c *Client) SetLanguage(ctx context.Context, language string) error {
+	var v config.ConfigView
+	return c.do(ctx, http.MethodPut, "/v1/settings", SettingsRequest{Language: &language}, &v)
 }
 
 // errNoOldName guards PutRepo: to the daemon "" means "add", so an empty
@@ -138,6 +146,10 @@ func (l Local) DeleteRepo(ctx context.Context, name string) error {
 func (l Local) TestRepo(ctx context.Context, oldName string, in config.RepoInput) (check.RepoStatus, config.FieldErrors, error) {
 	st, fields := l.Daemon.TestRepo(ctx, oldName, in)
 	return st, fields, nil
+}
+
+func (l Local) SetLanguage(ctx context.Context, language string) error {
+	return l.Daemon.SetLanguage(language)
 }
 
 func (l Local) SetNotifications(ctx context.Context, on bool) error {

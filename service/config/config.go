@@ -127,7 +127,13 @@ type Defaults struct {
 	// check, for node_exporter's textfile collector.
 	MetricsListen string `toml:"metrics_listen,omitempty"`
 	TextfilePath  string `toml:"textfile_path,omitempty"`
+	// Language is the app's language: "auto" (the OS's), "en", "zh-Hans"
+	// or "ja". The CLI speaks English whatever it says.
+	Language string `toml:"language,omitempty"`
 }
+
+// Languages are the values of [defaults] language.
+var Languages = []string{"auto", "en", "zh-Hans", "ja"}
 
 // Repo is one [[repo]] table.
 type Repo struct {

@@ -19,7 +19,7 @@ import (
 // Keys accepted in each table, in the order they are documented.
 var (
 	topKeys      = []string{"defaults", "repo"}
-	defaultsKeys = []string{"restic", "check_interval", "hostname", "unrefreshed_after", "timeout", "history_days", "notifications", "watch", "metrics_listen", "textfile_path"}
+	defaultsKeys = []string{"restic", "check_interval", "hostname", "unrefreshed_after", "timeout", "history_days", "notifications", "watch", "metrics_listen", "textfile_path", "language"}
 	repoKeys     = []string{"name", "repository", "repository_file", "password_file", "password_command", "password_keyring", "env", "auto_unlock", "check_interval", "reader",
 		"max_snapshot_age", "snapshot_host", "snapshot_tags", "snapshot_paths", "resticprofile_status", "resticprofile_profile"}
 )
@@ -248,6 +248,13 @@ func (p *parser) defaults(m map[string]any, d *Defaults) {
 				d.Watch = b
 			} else {
 				p.add(line, "watch must be true or false, not %s", typeName(v))
+			}
+		case "language":
+			if s, ok := p.str(line, "", k, v); ok {
+				d.Language = strings.TrimSpace(s)
+				if !contains(Languages, d.Language) {
+					p.add(line, "language must be one of %s, not %q", strings.Join(Languages, ", "), d.Language)
+				}
 			}
 		case "metrics_listen":
 			if s, ok := p.str(line, "", k, v); ok {

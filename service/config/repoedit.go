@@ -100,8 +100,10 @@ type ConfigView struct {
 	Notifications bool   `json:"notifications"`
 	// CheckInterval is [defaults] check_interval, what a repository without
 	// its own interval uses.
-	CheckInterval string     `json:"check_interval"`
-	Repos         []RepoView `json:"repos"`
+	CheckInterval string `json:"check_interval"`
+	// Language is [defaults] language ("auto" when not set).
+	Language string     `json:"language"`
+	Repos    []RepoView `json:"repos"`
 }
 
 // RepoView is one repository in a ConfigView.
@@ -145,6 +147,7 @@ func (c *Config) View() ConfigView {
 	v := ConfigView{
 		Path:          c.Path,
 		Notifications: c.Defaults.Notifications,
+		Language:      c.Defaults.Language,
 		CheckInterval: formatDuration(c.Interval(nil)),
 		Repos:         make([]RepoView, 0, len(c.Repos)),
 	}
@@ -432,8 +435,7 @@ func (c *Config) DeleteRepo(name string) (*Config, error) {
 }
 
 var (
-	defaultsHeader    = regexp.MustCompile(`^\s*\[\s*defaults\s*\]\s*(#.*)?$`)
-	notificationsLine = regexp.MustCompile(`^(\s*notifications\s*=\s*)(true|false)(.*)$`)
+	defaultsHeader = regexp.MustCompile(`^\s*\[\s*defaults\s*\]\s*(#.*)?$`)
 )
 
 // SetNotifications turns notifications on or off in the config file at path
@@ -447,15 +449,31 @@ func SetNotifications(path string, on bool) (*Config, error) {
 	}
 	want := *old
 	want.Defaults.Notifications = on
-	edited, ok := editNotifications(data, on)
+	edited, ok := editDefault(data, "notifications", strconv.FormatBool(on))
 	return saveEdited(path, edited, ok, &want)
 }
 
-// editNotifications sets notifications in the [defaults] table of text,
-// adding the line or the table if need be.
-func editNotifications(text string, on bool) (string, bool) {
+// SetLanguage sets [defaults] language in the config file at path, keeping
+// every other line as the user wrote it.
+func SetLanguage(path, language string) (*Config, error) {
+	if !slices.Contains(Languages, language) {
+		return nil, fmt.Errorf("language %q: choose one of %s", language, strings.Join(Languages, ", "))
+	}
+	data, old, err := readConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	want := *old
+	want.Defaults.Language = language
+	edited, ok := editDefault(data, "language", tomlString(language))
+	return saveEdited(path, edited, ok, &want)
+}
+
+// editDefault sets key to value (a TOML value, quoted if a string) in the
+// [defaults] table of text, adding the line or the table if need be.
+func editDefault(text, key, value string) (string, bool) {
 	lines := strings.SplitAfter(text, "\n")
-	value := strconv.FormatBool(on)
+	keyLine := regexp.MustCompile(`^(\s*` + regexp.QuoteMeta(key) + `\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*'|true|false|[0-9]+)(.*)$`)
 	start := -1
 	for i, line := range lines {
 		trimmed := strings.TrimRight(line, "\r\n")
@@ -468,7 +486,7 @@ func editNotifications(text string, on bool) (string, bool) {
 		if tableHeader.MatchString(line) {
 			break
 		}
-		if m := notificationsLine.FindStringSubmatch(trimmed); m != nil {
+		if m := keyLine.FindStringSubmatch(trimmed); m != nil {
 			lines[i] = m[1] + value + m[3] + lineEnding(line)
 			return strings.Join(lines, ""), true
 		}
@@ -480,12 +498,12 @@ func editNotifications(text string, on bool) (string, bool) {
 		if text != "" && !strings.HasSuffix(text, "\n") {
 			text += "\n"
 		}
-		return text + "\n[defaults]\nnotifications = " + value + "\n", true
+		return text + "\n[defaults]\n" + key + " = " + value + "\n", true
 	}
 	end := lineEnding(lines[start])
-	added := "notifications = " + value + end
+	added := key + " = " + value + end
 	if end == "" {
-		added = "\nnotifications = " + value
+		added = "\n" + key + " = " + value
 	}
 	lines = slices.Insert(lines, start+1, added)
 	return strings.Join(lines, ""), true

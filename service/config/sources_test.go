@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -63,5 +65,27 @@ func TestMetricsKeys(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: %v, want %q", c.text, err, c.want)
 		}
+	}
+}
+
+func TestLanguageKey(t *testing.T) {
+	if cfg, err := Parse("c.toml", []byte("[defaults]\nlanguage = \"ja\"\n")); err != nil || cfg.Defaults.Language != "ja" {
+		t.Fatalf("language = ja: %v %+v", err, cfg)
+	}
+	if _, err := Parse("c.toml", []byte("[defaults]\n\nlanguage = \"fr\"\n")); err == nil || !strings.Contains(err.Error(), `c.toml:3: language must be one of auto, en, zh-Hans, ja, not "fr"`) {
+		t.Errorf("language = fr: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "c.toml")
+	os.WriteFile(path, []byte("# mine\n[defaults]\nnotifications = false # quiet\n"), 0o600)
+	cfg, err := SetLanguage(path, "zh-Hans")
+	if err != nil || cfg.Defaults.Language != "zh-Hans" || cfg.Defaults.Notifications {
+		t.Fatalf("SetLanguage: %v %+v", err, cfg)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), "# mine") || !strings.Contains(string(data), "notifications = false # quiet") || !strings.Contains(string(data), "zh-Hans") {
+		t.Errorf("SetLanguage lost the file's lines:\n%s", data)
+	}
+	if _, err := SetLanguage(path, "xx"); err == nil {
+		t.Error("SetLanguage took a language lockwatch does not speak")
 	}
 }

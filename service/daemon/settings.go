@@ -244,6 +244,19 @@ func (d *Daemon) TestRepo(ctx context.Context, oldName string, in config.RepoInp
 }
 
 // SetNotifications turns the tray's notifications on or off in the config.
+// SetLanguage sets the app's language in the config.
+func (d *Daemon) SetLanguage(language string) error {
+	d.editing.Lock()
+	defer d.editing.Unlock()
+	cfg, err := config.SetLanguage(d.opts.ConfigPath, language)
+	if err != nil {
+		return err
+	}
+	d.log.Info("language changed", "language", language)
+	d.applySettings(cfg)
+	return nil
+}
+
 func (d *Daemon) SetNotifications(on bool) error {
 	d.editing.Lock()
 	defer d.editing.Unlock()
