@@ -159,8 +159,49 @@ func ConfirmText(repo string, removing []check.LockStatus) string {
 		"a prune or forget can then delete data a running backup still needs, and the running command may fail or leave the repository inconsistent.")
 }
 
-// Reason is why a lock got its verdict, in the user's language.
-func Reason(l check.LockStatus) string { return l.Reason }
+// Reason is why a lock got its verdict, in the user's language: the
+// message of its reason's ID with its facts; the English Reason when the
+// service sent no ID (an older service).
+func Reason(l check.LockStatus) string {
+	f := map[string]any{}
+	for k, v := range l.Why.Facts {
+		f[k] = v
+	}
+	if name, ok := f["Name"]; ok {
+		if name == "" {
+			f["Name"] = lang.L("an unknown program")
+		} else {
+			f["Name"] = "'" + name.(string) + "'"
+		}
+	}
+	switch l.Why.ID {
+	case lock.WhyInvalid:
+		return l.Reason // the decoder's words about a broken file: technical, kept as they are
+	case lock.WhyExpired:
+		return lang.X("reason.expired", "not refreshed for {{.Age}} (restic treats locks older than 30m as stale)", f)
+	case lock.WhyOtherHost:
+		return lang.X("reason.other-host", "held by PID {{.PID}} on host {{.Host}}, refreshed {{.Ago}} ago; only that host can tell whether it still runs", f)
+	case lock.WhyUninspectable:
+		return lang.X("reason.uninspectable", "could not inspect process {{.PID}} ({{.Error}}), so it may still run; refreshed {{.Ago}} ago", f)
+	case lock.WhyGone:
+		return lang.X("reason.gone", "process {{.PID}} is gone", f)
+	case lock.WhyHidden:
+		return lang.X("reason.hidden", "process {{.PID}} exists (its start time is hidden, likely another user's), so the lock may be in use", f)
+	case lock.WhyReused:
+		return lang.X("reason.reused", "PID {{.PID}} now belongs to {{.Name}}, started {{.Late}} after the lock was written", f)
+	case lock.WhyRunning:
+		return lang.X("reason.running", "process {{.PID}} ({{.Name}}) is running and started before the lock was written", f)
+	case lock.WhyRunningNear:
+		return lang.X("reason.running-near", "process {{.PID}} ({{.Name}}) is running and started within {{.Margin}} of the lock's time (start times are exact only to a few seconds)", f)
+	case lock.WhyWrapper:
+		return lang.X("reason.wrapper", "process {{.PID}} ({{.Name}}) is running and started before the lock was written; it is not named restic, but may be a wrapper", f)
+	case lock.WhyWrapperNear:
+		return lang.X("reason.wrapper-near", "process {{.PID}} ({{.Name}}) is running and started within {{.Margin}} of the lock's time (start times are exact only to a few seconds); it is not named restic, but may be a wrapper", f)
+	case lock.WhyUnchanged:
+		return lang.X("reason.unchanged", "lock unchanged for {{.Age}}; a running restic rewrites its lock every {{.Every}}", f)
+	}
+	return l.Reason
+}
 
 // CheckedLine says when a repository was last and will next be checked.
 func CheckedLine(r check.RepoStatus) string {

@@ -58,7 +58,10 @@ type LockStatus struct {
 	UID        uint32       `json:"uid,omitempty"`
 	GID        uint32       `json:"gid,omitempty"`
 	Verdict    lock.Verdict `json:"verdict"`
-	Reason     string       `json:"reason"`
+	Reason     string       `json:"reason"` // in English, for scripts
+	// Why is Reason as a message ID and its facts, which the app shows in
+	// its user's language.
+	Why lock.Why `json:"why"`
 	// Owner is the process on this host judged to hold a live lock, kept
 	// for the service's exit watch; not part of the API.
 	Owner process.Info `json:"-"`
@@ -355,8 +358,8 @@ func (c *Checker) check(ctx context.Context, r *config.Repo, first []string) (Re
 	for _, l := range locks {
 		ls := c.judge(l, now, host)
 		if seen, ok := firstSeen[l.ID]; ok {
-			j := lock.Watched(lock.Judgement{Verdict: ls.Verdict, Reason: ls.Reason}, now.Sub(seen), c.Config.Defaults.UnrefreshedAfter.Duration)
-			ls.Verdict, ls.Reason = j.Verdict, j.Reason
+			j := lock.Watched(lock.Judgement{Verdict: ls.Verdict, Reason: ls.Reason, Why: ls.Why}, now.Sub(seen), c.Config.Defaults.UnrefreshedAfter.Duration)
+			ls.Verdict, ls.Reason, ls.Why = j.Verdict, j.Reason, j.Why
 		}
 		st.Locks = append(st.Locks, ls)
 		switch {
@@ -388,7 +391,7 @@ func (c *Checker) judge(l lock.Lock, now time.Time, host string) LockStatus {
 	j := lock.Judge(l, now, host, c.Probe)
 	ls := LockStatus{
 		ID: l.ID, Time: l.Time, Exclusive: l.Exclusive, Hostname: l.Hostname, Username: l.Username,
-		PID: l.PID, UID: l.UID, GID: l.GID, Verdict: j.Verdict, Reason: j.Reason, Owner: j.Owner,
+		PID: l.PID, UID: l.UID, GID: l.GID, Verdict: j.Verdict, Reason: j.Reason, Why: j.Why, Owner: j.Owner,
 	}
 	if !l.Time.IsZero() {
 		ls.AgeSeconds = int64(now.Sub(l.Time) / time.Second)

@@ -2,6 +2,7 @@ package lock
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,49 +55,96 @@ type ProcessProbe func(pid int) (process.Info, error)
 // Judgement is a verdict with the evidence for it, in words.
 type Judgement struct {
 	Verdict Verdict
-	Reason  string
+	// Reason is the evidence in English, as the CLI and --json say it;
+	// Why is the same as a message ID and its facts, for the app to say in
+	// its user's language.
+	Reason string
+	Why    Why
 	// Owner is the process judged to hold a live lock, as the probe saw
 	// it; the service watches it for its exit.
 	Owner process.Info
+}
+
+// Why is a reason as a message ID and the facts it names (PID, host,
+// ages as Age writes them). The IDs are stable: the app's catalogue has a
+// message for each.
+type Why struct {
+	ID    string            `json:"id"`
+	Facts map[string]string `json:"facts,omitempty"`
+}
+
+// The reasons' IDs.
+const (
+	WhyInvalid       = "invalid"       // Problem
+	WhyExpired       = "expired"       // Age
+	WhyOtherHost     = "other-host"    // PID, Host, Ago
+	WhyUninspectable = "uninspectable" // PID, Error, Ago
+	WhyGone          = "gone"          // PID
+	WhyHidden        = "hidden"        // PID
+	WhyReused        = "reused"        // PID, Name, Late
+	WhyRunning       = "running"       // PID, Name
+	WhyRunningNear   = "running-near"  // PID, Name, Margin
+	WhyWrapper       = "wrapper"       // PID, Name
+	WhyWrapperNear   = "wrapper-near"  // PID, Name, Margin
+	WhyUnchanged     = "unchanged"     // Age, Every
+)
+
+func judged(v Verdict, english, id string, facts map[string]string) Judgement {
+	return Judgement{Verdict: v, Reason: english, Why: Why{ID: id, Facts: facts}}
 }
 
 // Judge applies restic's stale rule, with a kinder process check, to one
 // lock. host is this machine's name as restic would write it. It does no
 // I/O of its own: everything it knows comes from its arguments.
 func Judge(l Lock, now time.Time, host string, probe ProcessProbe) Judgement {
+	pid := strconv.Itoa(l.PID)
 	if l.Problem != "" {
-		return Judgement{Verdict: Invalid, Reason: l.Problem}
+		return judged(Invalid, l.Problem, WhyInvalid, map[string]string{"Problem": l.Problem})
 	}
 	age := now.Sub(l.Time)
 	if age > StaleAfter {
-		return Judgement{Verdict: Expired, Reason: fmt.Sprintf("not refreshed for %s (restic treats locks older than 30m as stale)", Age(age))}
+		return judged(Expired, fmt.Sprintf("not refreshed for %s (restic treats locks older than 30m as stale)", Age(age)),
+			WhyExpired, map[string]string{"Age": Age(age)})
 	}
 	if l.Hostname != host {
-		return Judgement{Verdict: Fresh, Reason: fmt.Sprintf("held by PID %d on host %q, refreshed %s; only that host can tell whether it still runs", l.PID, l.Hostname, ago(age))}
+		return judged(Fresh, fmt.Sprintf("held by PID %d on host %q, refreshed %s; only that host can tell whether it still runs", l.PID, l.Hostname, ago(age)),
+			WhyOtherHost, map[string]string{"PID": pid, "Host": l.Hostname, "Ago": Age(age)})
 	}
 	p, err := probe(l.PID)
 	if err != nil {
-		return Judgement{Verdict: Fresh, Reason: fmt.Sprintf("could not inspect process %d (%v), so it may still run; refreshed %s", l.PID, err, ago(age))}
+		return judged(Fresh, fmt.Sprintf("could not inspect process %d (%v), so it may still run; refreshed %s", l.PID, err, ago(age)),
+			WhyUninspectable, map[string]string{"PID": pid, "Error": err.Error(), "Ago": Age(age)})
 	}
 	if !p.Exists {
-		return Judgement{Verdict: Orphaned, Reason: fmt.Sprintf("process %d is gone", l.PID)}
+		return judged(Orphaned, fmt.Sprintf("process %d is gone", l.PID), WhyGone, map[string]string{"PID": pid})
 	}
 	if p.StartTime.IsZero() {
-		return Judgement{Verdict: Live, Reason: fmt.Sprintf("process %d exists (its start time is hidden, likely another user's), so the lock may be in use", l.PID), Owner: p}
+		j := judged(Live, fmt.Sprintf("process %d exists (its start time is hidden, likely another user's), so the lock may be in use", l.PID),
+			WhyHidden, map[string]string{"PID": pid})
+		j.Owner = p
+		return j
 	}
 	if late := p.StartTime.Sub(l.Time); late > StartMargin {
-		return Judgement{Verdict: Orphaned, Reason: fmt.Sprintf("PID %d now belongs to %s, started %s after the lock was written", l.PID, nameOf(p), Age(late))}
+		return judged(Orphaned, fmt.Sprintf("PID %d now belongs to %s, started %s after the lock was written", l.PID, nameOf(p), Age(late)),
+			WhyReused, map[string]string{"PID": pid, "Name": p.Name, "Late": Age(late)})
 	}
 	// Say what is known: a start just after the lock's time is within
 	// what the clocks can tell apart, not proof it came first.
-	started := "started before the lock was written"
+	facts := map[string]string{"PID": pid, "Name": p.Name}
+	started, id, wrapperID := "started before the lock was written", WhyRunning, WhyWrapper
 	if late := p.StartTime.Sub(l.Time); late > 0 {
 		started = fmt.Sprintf("started within %s of the lock's time (start times are exact only to a few seconds)", Age(StartMargin))
+		id, wrapperID = WhyRunningNear, WhyWrapperNear
+		facts["Margin"] = Age(StartMargin)
 	}
+	var j Judgement
 	if !IsRestic(p.Name) && p.Name != "" {
-		return Judgement{Verdict: Live, Reason: fmt.Sprintf("process %d (%s) is running and %s; it is not named restic, but may be a wrapper", l.PID, nameOf(p), started), Owner: p}
+		j = judged(Live, fmt.Sprintf("process %d (%s) is running and %s; it is not named restic, but may be a wrapper", l.PID, nameOf(p), started), wrapperID, facts)
+	} else {
+		j = judged(Live, fmt.Sprintf("process %d (%s) is running and %s", l.PID, nameOf(p), started), id, facts)
 	}
-	return Judgement{Verdict: Live, Reason: fmt.Sprintf("process %d (%s) is running and %s", l.PID, nameOf(p), started), Owner: p}
+	j.Owner = p
+	return j
 }
 
 // IsRestic reports whether a process name looks like restic itself
@@ -149,5 +197,6 @@ func Watched(j Judgement, watched, after time.Duration) Judgement {
 	if j.Verdict != Fresh || watched <= after {
 		return j
 	}
-	return Judgement{Verdict: Unrefreshed, Reason: fmt.Sprintf("lock unchanged for %s; a running restic rewrites its lock every %s", Age(watched), Age(RefreshInterval))}
+	return judged(Unrefreshed, fmt.Sprintf("lock unchanged for %s; a running restic rewrites its lock every %s", Age(watched), Age(RefreshInterval)),
+		WhyUnchanged, map[string]string{"Age": Age(watched), "Every": Age(RefreshInterval)})
 }

@@ -1,0 +1,57 @@
+package present
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/lockwatch/lockwatch/platform/process"
+	"github.com/lockwatch/lockwatch/service/check"
+	"github.com/lockwatch/lockwatch/service/lock"
+)
+
+// The app says each verdict's reason from its message ID and facts; in
+// English it says what the CLI says (scripts read that one), so the two
+// cannot drift apart.
+func TestReasonsFromTheirIDs(t *testing.T) {
+	now := time.Now()
+	at := func(ago time.Duration, host string) lock.Lock {
+		return lock.Lock{ID: "a1b2c3d4", Time: now.Add(-ago), Hostname: host, PID: 42}
+	}
+	probe := func(info process.Info, err error) lock.ProcessProbe {
+		return func(int) (process.Info, error) { return info, err }
+	}
+	started := func(d time.Duration) time.Time { return now.Add(-time.Minute + d) }
+	cases := []struct {
+		name string
+		j    lock.Judgement
+	}{
+		{"expired", lock.Judge(at(2*time.Hour, "vm"), now, "vm", nil)},
+		{"gone", lock.Judge(at(time.Minute, "vm"), now, "vm", probe(process.Info{}, nil))},
+		{"hidden", lock.Judge(at(time.Minute, "vm"), now, "vm", probe(process.Info{Exists: true}, nil))},
+		{"reused", lock.Judge(at(time.Minute, "vm"), now, "vm", probe(process.Info{Exists: true, StartTime: started(time.Minute / 2), Name: "sleep"}, nil))},
+		{"running", lock.Judge(at(time.Minute, "vm"), now, "vm", probe(process.Info{Exists: true, StartTime: started(-time.Second), Name: "restic"}, nil))},
+		{"running near", lock.Judge(at(time.Minute, "vm"), now, "vm", probe(process.Info{Exists: true, StartTime: started(time.Second), Name: "restic"}, nil))},
+		{"wrapper", lock.Judge(at(time.Minute, "vm"), now, "vm", probe(process.Info{Exists: true, StartTime: started(-time.Second), Name: "backup.sh"}, nil))},
+		{"wrapper near", lock.Judge(at(time.Minute, "vm"), now, "vm", probe(process.Info{Exists: true, StartTime: started(time.Second), Name: "backup.sh"}, nil))},
+		{"uninspectable", lock.Judge(at(time.Minute, "vm"), now, "vm", probe(process.Info{}, errors.New("permission denied")))},
+		{"unchanged", lock.Watched(lock.Judge(at(time.Minute, "mbp"), now, "vm", nil), 20*time.Minute, 15*time.Minute)},
+	}
+	for _, c := range cases {
+		l := check.LockStatus{Verdict: c.j.Verdict, Reason: c.j.Reason, Why: c.j.Why}
+		if c.j.Why.ID == "" {
+			t.Errorf("%s: no reason ID (%q)", c.name, c.j.Reason)
+		}
+		if got := Reason(l); got != c.j.Reason {
+			t.Errorf("%s: the app says %q; the CLI %q", c.name, got, c.j.Reason)
+		}
+	}
+	other := lock.Judge(at(3*time.Minute, "mbp"), now, "vm", nil)
+	if got := Reason(check.LockStatus{Reason: other.Reason, Why: other.Why}); got != "held by PID 42 on host mbp, refreshed 3m ago; only that host can tell whether it still runs" {
+		t.Errorf("another host's lock: %q", got)
+	}
+	// An older service sends no ID: its English reason is shown.
+	if got := Reason(check.LockStatus{Reason: "as it was"}); got != "as it was" {
+		t.Errorf("no ID: %q", got)
+	}
+}
