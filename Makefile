@@ -23,7 +23,8 @@ export LANGUAGE := en
 # metrics and the alert rules in docs/prometheus.
 # lintian, desktop-file-utils, appstream and debootstrap check and install
 # the .deb (make package-test); nsis builds the Windows installer.
-APT_BARE_PACKAGES := gnome-keyring xfce4-panel dunst xdotool systemd wine wine64 prometheus lintian desktop-file-utils appstream debootstrap nsis
+# fonts-noto-cjk: Fyne draws Chinese and Japanese with the system's fonts.
+APT_BARE_PACKAGES := gnome-keyring xfce4-panel dunst xdotool systemd wine wine64 prometheus lintian desktop-file-utils appstream debootstrap nsis fonts-noto-cjk
 APT_PACKAGES := restic rclone openssh-server strace gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
 
 # The tests that drive restic run twice: with Debian 12's restic (0.14, from

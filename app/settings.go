@@ -78,6 +78,27 @@ func sourceOf(source string) string {
 	return sourceFile()
 }
 
+// levelLabel is an auto-unlock level as the form offers it.
+func levelLabel(level config.AutoUnlock) string {
+	switch level {
+	case config.AutoUnlockStale:
+		return lang.X("level.stale", "stale")
+	case config.AutoUnlockUnrefreshed:
+		return lang.X("level.unrefreshed", "unrefreshed")
+	}
+	return lang.X("level.off", "off")
+}
+
+// levelOf is the level of a label of the form.
+func levelOf(label string) config.AutoUnlock {
+	for _, level := range []config.AutoUnlock{config.AutoUnlockStale, config.AutoUnlockUnrefreshed} {
+		if label == levelLabel(level) {
+			return level
+		}
+	}
+	return config.AutoUnlockOff
+}
+
 // AutoUnlockHelp explains an auto-unlock level in a sentence.
 func AutoUnlockHelp(level config.AutoUnlock) string {
 	switch level {
@@ -195,9 +216,9 @@ func NewSettingsView(sb api.SettingsBackend) *SettingsView {
 	v.interval = widget.NewEntry()
 	v.autoUnlockHelp = widget.NewLabel("")
 	v.autoUnlockHelp.Wrapping = fyne.TextWrapWord
-	levels := []string{string(config.AutoUnlockOff), string(config.AutoUnlockStale), string(config.AutoUnlockUnrefreshed)}
-	v.autoUnlock = widget.NewRadioGroup(levels, func(level string) {
-		v.autoUnlockHelp.SetText(AutoUnlockHelp(config.AutoUnlock(level)))
+	levels := []string{levelLabel(config.AutoUnlockOff), levelLabel(config.AutoUnlockStale), levelLabel(config.AutoUnlockUnrefreshed)}
+	v.autoUnlock = widget.NewRadioGroup(levels, func(label string) {
+		v.autoUnlockHelp.SetText(AutoUnlockHelp(levelOf(label)))
 	})
 	v.autoUnlock.Horizontal = true
 	v.autoUnlock.Required = true
@@ -225,6 +246,8 @@ func NewSettingsView(sb api.SettingsBackend) *SettingsView {
 	v.notifications = widget.NewCheck(lang.L("Notifications"), func(on bool) { v.setNotifications(on) })
 	v.login = widget.NewCheck(lang.L("Start at login"), func(on bool) { v.setLogin(on) })
 	v.language = widget.NewSelect(languageChoices(), func(choice string) { v.setLanguage(languageOf(choice)) })
+	// Wide enough for its longest entry, which Select itself does not ask for.
+	languageBox := container.NewGridWrap(fyne.NewSize(220, v.language.MinSize().Height), v.language)
 
 	right := container.NewVScroll(container.NewVBox(v.title, v.form, v.errs[""],
 		container.NewHBox(layout.NewSpacer(), v.testBtn, v.saveBtn), v.result))
@@ -233,7 +256,7 @@ func NewSettingsView(sb api.SettingsBackend) *SettingsView {
 	split.Offset = 0.25
 	v.root = container.NewBorder(nil,
 		container.NewVBox(widget.NewSeparator(), container.NewHBox(v.notifications, v.login, layout.NewSpacer(),
-			widget.NewLabel(lang.L("Language")), v.language)),
+			widget.NewLabel(lang.L("Language")), languageBox)),
 		nil, nil, split)
 	v.NewRepo()
 	return v
@@ -379,7 +402,7 @@ func (v *SettingsView) fill(r config.RepoView, stored bool) {
 	if level == "" {
 		level = config.AutoUnlockOff
 	}
-	v.autoUnlock.SetSelected(string(level))
+	v.autoUnlock.SetSelected(levelLabel(level))
 }
 
 // showSource shows the password field of the chosen source.
@@ -403,7 +426,7 @@ func (v *SettingsView) input() (config.RepoInput, config.FieldErrors) {
 		Repository:     v.repository.Text,
 		RepositoryFile: v.repositoryFile.Text,
 		CheckInterval:  v.interval.Text,
-		AutoUnlock:     config.AutoUnlock(v.autoUnlock.Selected),
+		AutoUnlock:     levelOf(v.autoUnlock.Selected),
 	}
 	switch v.source.Selected {
 	case sourceFile():
@@ -568,7 +591,7 @@ func (v *SettingsView) Remove() {
 // languageChoices are the Language menu's entries: the OS's, then each
 // language by its own name.
 func languageChoices() []string {
-	choices := []string{lang.L("Automatic (the system's)")}
+	choices := []string{lang.L("Same as the system")}
 	for _, l := range i18n.Languages[1:] {
 		choices = append(choices, i18n.Endonyms[l])
 	}

@@ -3,6 +3,8 @@
 package client
 
 import (
+	"fyne.io/fyne/v2/lang"
+
 	"context"
 	"errors"
 	"log/slog"
@@ -14,8 +16,11 @@ import (
 	"github.com/lockwatch/lockwatch/service/api"
 )
 
-// InAppNote is the note of a process that runs the checks itself.
-const InAppNote = "Checks run inside this app: no lockwatch service is running (lockwatch service install starts one at login)."
+// InAppNote is the note of a process that runs the checks itself, in the
+// user's language.
+func InAppNote() string {
+	return lang.L("Checks run inside this app: no lockwatch service is running (lockwatch service install starts one at login).")
+}
 
 // Connect finds the service: the one running with this config, else one
 // started inside this process, else any running one (with another config).
@@ -47,7 +52,7 @@ func Connect(ctx context.Context, cfgPath string) (b api.Backend, note string, e
 	if err != nil {
 		return nil, "", err
 	}
-	note = InAppNote
+	note = InAppNote()
 	// The socket only lets the CLI in: without it the app still checks.
 	if err := svc.Listen(); err != nil {
 		log.Warn("checking without a local API", "err", err)

@@ -212,7 +212,7 @@ func CheckedLine(r check.RepoStatus) string {
 	if !r.NextCheckAt.IsZero() {
 		line += lang.L(", next {{.Time}}", facts{"Time": Clock(r.NextCheckAt)})
 	}
-	if what := r.Watch.What(); what != "" {
+	if what := watching(r.Watch); what != "" {
 		line += lang.L(", watching {{.What}}", facts{"What": what})
 	}
 	if r.AutoUnlock != "" && r.AutoUnlock != "off" {
@@ -225,6 +225,28 @@ func CheckedLine(r check.RepoStatus) string {
 		line += lang.L(", newest snapshot {{.Age}} ago", facts{"Age": lock.Age(time.Since(r.LastSnapshotAt))})
 	}
 	return line
+}
+
+// watching says what the service watches of a repository, in the user's
+// language ("locks/ and 1 running backup").
+func watching(w *check.Watch) string {
+	if w == nil {
+		return ""
+	}
+	var what []string
+	if w.LocksDir {
+		what = append(what, "locks/")
+	}
+	if w.Owners > 0 {
+		what = append(what, lang.N("{{.Count}} running backup", w.Owners, facts{"Count": w.Owners}))
+	}
+	switch len(what) {
+	case 2:
+		return lang.L("{{.A}} and {{.B}}", facts{"A": what[0], "B": what[1]})
+	case 1:
+		return what[0]
+	}
+	return ""
 }
 
 // Clock is a time of day as the user's language writes it.
