@@ -199,6 +199,14 @@ func (ui *UI) offerInMain(found Found) {
 	ui.main.SetTitle(lang.L("lockwatch — import"))
 }
 
+// quitIfNoWindow ends the window process once none of its windows is
+// open: the hidden main window would keep Fyne (and its 60 Hz loop) running.
+func (ui *UI) quitIfNoWindow() {
+	if !ui.mainShown && ui.settings == nil && ui.imports == nil {
+		ui.app.Quit()
+	}
+}
+
 // showImport opens the import window (the settings' Import…), or brings
 // it to the front; after an import, done runs on the UI thread.
 func (ui *UI) showImport(sb api.SettingsBackend, done func()) {
@@ -212,9 +220,7 @@ func (ui *UI) showImport(sb api.SettingsBackend, done func()) {
 	w.Resize(fyne.NewSize(820, 600))
 	w.SetOnClosed(func() {
 		ui.imports = nil
-		if !ui.mainShown && ui.settings == nil {
-			ui.app.Quit() // the hidden main window would keep Fyne running
-		}
+		ui.quitIfNoWindow()
 	})
 	ui.imports = w
 	w.Show()

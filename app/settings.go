@@ -53,9 +53,7 @@ func (ui *UI) showSettings() {
 	w.Resize(fyne.NewSize(920, 680))
 	w.SetOnClosed(func() {
 		ui.settings = nil
-		if !ui.mainShown && ui.imports == nil {
-			ui.app.Quit() // the hidden main window would keep Fyne running
-		}
+		ui.quitIfNoWindow()
 	})
 	ui.settings = w
 	w.Show()
