@@ -31,7 +31,7 @@ func stateWords(r check.RepoStatus) string {
 	case check.StateError:
 		return lang.L("cannot check: {{.Error}}", facts{"Error": r.Error})
 	case check.StateFailed:
-		return lang.L("failed: {{.Failure}}", facts{"Failure": r.Failure})
+		return lang.L("failed: {{.Failure}}", facts{"Failure": Failure(r)})
 	case check.StateOK:
 		return lang.L("ok, no locks")
 	}

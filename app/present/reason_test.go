@@ -55,3 +55,20 @@ func TestReasonsFromTheirIDs(t *testing.T) {
 		t.Errorf("no ID: %q", got)
 	}
 }
+
+// A failure is said from its parts' IDs and facts; without them, as the
+// service wrote it.
+func TestFailureFromItsIDs(t *testing.T) {
+	st := check.RepoStatus{State: check.StateOK}
+	started := time.Date(2026, 3, 4, 5, 6, 0, 0, time.Local)
+	check.ApplyLastRun(&st, nil, &check.RunSummary{StartedAt: started, Result: "failed", Summary: "restic exited 1"})
+	if len(st.FailureWhy) != 1 || st.FailureWhy[0].ID != check.WhyRunFailed {
+		t.Fatalf("the failure's parts: %+v", st.FailureWhy)
+	}
+	if got, want := Failure(st), "the last run (Mar 4 05:06) failed: restic exited 1"; got != want {
+		t.Errorf("failure %q; want %q", got, want)
+	}
+	if got := Failure(check.RepoStatus{Failure: "from an older service"}); got != "from an older service" {
+		t.Errorf("no parts: %q", got)
+	}
+}

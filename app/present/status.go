@@ -5,6 +5,7 @@
 package present
 
 import (
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2/lang"
@@ -247,6 +248,40 @@ func watching(w *check.Watch) string {
 		return what[0]
 	}
 	return ""
+}
+
+// Failure says why a repository is failed, in the user's language: each
+// part from its ID and facts; the English Failure from a service that
+// sent none.
+func Failure(r check.RepoStatus) string {
+	if len(r.FailureWhy) == 0 {
+		return r.Failure
+	}
+	parts := make([]string, 0, len(r.FailureWhy))
+	for _, w := range r.FailureWhy {
+		f := facts{}
+		for k, v := range w.Facts {
+			f[k] = v
+		}
+		switch w.ID {
+		case check.WhyNoSnapshot:
+			parts = append(parts, lang.X("failure.no-snapshot", "no snapshot{{if .Host}} from host {{.Host}}{{end}}{{if .Tags}} tagged {{.Tags}}{{end}}{{if .Paths}} of {{.Paths}}{{end}} at all; expected every {{.Expected}}", f))
+		case check.WhySnapshotOverdue:
+			parts = append(parts, lang.X("failure.snapshot-overdue", "no snapshot{{if .Host}} from host {{.Host}}{{end}}{{if .Tags}} tagged {{.Tags}}{{end}}{{if .Paths}} of {{.Paths}}{{end}} for {{.Age}}; expected every {{.Expected}}", f))
+		case check.WhyNoProfileRun:
+			parts = append(parts, lang.X("failure.no-profile-run", "resticprofile has recorded no run yet ({{.Path}} does not exist)", f))
+		case check.WhyProfileFailed:
+			parts = append(parts, lang.X("failure.profile-failed", "resticprofile {{.Profile}} {{.Section}} failed{{if .Time}} at {{.Time}}{{end}}{{if .Error}}: {{.Error}}{{end}}{{if .Why}} ({{.Why}}){{end}}", f))
+		case check.WhyRunFailed:
+			if t, err := time.Parse(time.RFC3339, w.Facts["Time"]); err == nil {
+				f["Time"] = DateTime(t)
+			}
+			parts = append(parts, lang.X("failure.run-failed", "the last run ({{.Time}}) {{.Result}}: {{.Summary}}", f))
+		default:
+			return r.Failure // a reason this app does not know: the service's English
+		}
+	}
+	return strings.Join(parts, lang.X("failure.separator", "; "))
 }
 
 // Clock is a time of day as the user's language writes it.

@@ -99,7 +99,9 @@ type RepoStatus struct {
 	LocksNote   string `json:"locks_note,omitempty"`
 
 	// Failure says why the state is failed: overdue snapshots, a failed run.
-	Failure        string      `json:"failure,omitempty"`
+	Failure string `json:"failure,omitempty"`
+	// FailureWhy is Failure's parts as message IDs and their facts.
+	FailureWhy     []lock.Why  `json:"failure_why,omitempty"`
 	LastSnapshotAt time.Time   `json:"last_snapshot_at,omitzero"`
 	LastRun        *RunSummary `json:"last_run,omitempty"`
 

@@ -64,13 +64,15 @@ func (c *Checker) checkSnapshots(ctx context.Context, r *config.Repo, d reader.R
 		which += " of " + strings.Join(r.SnapshotPaths, ", ")
 	}
 	expected := lock.Age(r.MaxSnapshotAge.Duration)
+	facts := map[string]string{"Host": r.SnapshotHost, "Tags": strings.Join(r.SnapshotTags, ","), "Paths": strings.Join(r.SnapshotPaths, ", "), "Expected": expected}
 	switch {
 	case !found:
-		st.Failure = fmt.Sprintf("no %s at all; expected every %s", which, expected)
+		st.fail(fmt.Sprintf("no %s at all; expected every %s", which, expected), WhyNoSnapshot, facts)
 	default:
 		st.LastSnapshotAt = latest
 		if age := c.Now().Sub(latest); age > r.MaxSnapshotAge.Duration {
-			st.Failure = fmt.Sprintf("no %s for %s; expected every %s", which, lock.Age(age), expected)
+			facts["Age"] = lock.Age(age)
+			st.fail(fmt.Sprintf("no %s for %s; expected every %s", which, lock.Age(age), expected), WhySnapshotOverdue, facts)
 		}
 	}
 	return nil
@@ -96,7 +98,7 @@ func checkResticprofile(r *config.Repo, st *RepoStatus) error {
 	data, err := os.ReadFile(r.ResticprofileStatus)
 	if errors.Is(err, fs.ErrNotExist) {
 		// resticprofile writes it after its first run: none has ended yet.
-		st.Failure = joinFailure(st.Failure, "resticprofile has recorded no run yet ("+r.ResticprofileStatus+" does not exist)")
+		st.fail("resticprofile has recorded no run yet ("+r.ResticprofileStatus+" does not exist)", WhyNoProfileRun, map[string]string{"Path": r.ResticprofileStatus})
 		return nil
 	}
 	if err != nil {
@@ -138,10 +140,11 @@ func checkResticprofile(r *config.Repo, st *RepoStatus) error {
 			if s.Error != "" {
 				msg += ": " + s.Error
 			}
-			if why := stderrReason(s.Stderr); why != "" {
+			why := stderrReason(s.Stderr)
+			if why != "" {
 				msg += " (" + why + ")"
 			}
-			st.Failure = joinFailure(st.Failure, msg)
+			st.fail(msg, WhyProfileFailed, map[string]string{"Profile": profile, "Section": name, "Time": s.Time, "Error": s.Error, "Why": why})
 		}
 	}
 	return nil
@@ -151,6 +154,22 @@ func checkResticprofile(r *config.Repo, st *RepoStatus) error {
 // the restic driver's error parser picks it.
 func stderrReason(stderr string) string {
 	return restic.Classify("", 1, []byte(stderr)).Detail
+}
+
+// The IDs of the failures' parts (RepoStatus.FailureWhy), with their facts.
+const (
+	WhyNoSnapshot      = "no-snapshot"      // Host, Tags, Paths, Expected
+	WhySnapshotOverdue = "snapshot-overdue" // Host, Tags, Paths, Expected, Age
+	WhyNoProfileRun    = "no-profile-run"   // Path
+	WhyProfileFailed   = "profile-failed"   // Profile, Section, Time, Error, Why
+	WhyRunFailed       = "run-failed"       // Time (RFC 3339), Result, Summary
+)
+
+// fail adds one reason to st's failure: in English to Failure, as an ID and
+// its facts to FailureWhy (for the app to say in its user's language).
+func (st *RepoStatus) fail(english, id string, facts map[string]string) {
+	st.Failure = joinFailure(st.Failure, english)
+	st.FailureWhy = append(st.FailureWhy, lock.Why{ID: id, Facts: facts})
 }
 
 func joinFailure(a, b string) string {
@@ -198,6 +217,7 @@ func ApplyLastRun(st *RepoStatus, last, ran *RunSummary) {
 	if !st.LastSnapshotAt.IsZero() && st.LastSnapshotAt.After(ran.StartedAt) {
 		return
 	}
-	st.Failure = joinFailure(st.Failure, fmt.Sprintf("the last run (%s) %s: %s", ran.StartedAt.Local().Format("2006-01-02 15:04"), ran.Result, ran.Summary))
+	st.fail(fmt.Sprintf("the last run (%s) %s: %s", ran.StartedAt.Local().Format("2006-01-02 15:04"), ran.Result, ran.Summary),
+		WhyRunFailed, map[string]string{"Time": ran.StartedAt.UTC().Format(time.RFC3339), "Result": ran.Result, "Summary": ran.Summary})
 	st.State = StateFailed
 }
