@@ -25,7 +25,7 @@ export LANGUAGE := en
 # the .deb (make package-test); nsis builds the Windows installer.
 # fonts-noto-cjk: Fyne draws Chinese and Japanese with the system's fonts.
 APT_BARE_PACKAGES := gnome-keyring xfce4-panel dunst xdotool systemd wine wine64 prometheus lintian desktop-file-utils appstream debootstrap nsis fonts-noto-cjk
-APT_PACKAGES := restic rclone openssh-server strace gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
+APT_PACKAGES := dpkg-dev restic rclone openssh-server strace gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
 
 # The tests that drive restic run twice: with Debian 12's restic (0.14, from
 # apt-get) and with Debian 13's (0.18, fetched by .ci/restic-trixie.sh into
@@ -61,8 +61,9 @@ windows: deps
 # wants) and the Windows installer (packaging/windows: NSIS, per user).
 # The macOS bundle needs a Mac: see mac-app.
 PKG_VERSION := $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
-DEB_VERSION := $(PKG_VERSION)+git$(shell git rev-parse --short HEAD 2>/dev/null || echo 0)
-DEB := dist/lockwatch_$(DEB_VERSION)_amd64.deb
+# +git<commit time>.<hash>: later builds sort later, as apt compares them.
+DEB_VERSION := $(PKG_VERSION)+git$(shell TZ=UTC git log -1 --date=format-local:%Y%m%d%H%M%S --format=%cd.%h 2>/dev/null || echo 0)
+DEB := dist/lockwatch_$(DEB_VERSION)_$(shell dpkg --print-architecture).deb
 SETUP := dist/lockwatch-$(PKG_VERSION)-setup.exe
 package: deps windows
 	mkdir -p dist bin

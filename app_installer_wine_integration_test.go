@@ -90,6 +90,26 @@ func TestWindowsInstallerUnderWine(t *testing.T) {
 		t.Errorf("the installed lockwatch.exe version: %v\n%s", err, out)
 	}
 
+	// An upgrade over the running lockwatch (it starts at login): the
+	// installer ends it and replaces the .exe.
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(cfg, []byte("[defaults]\ncheck_interval = \"1h\"\n"), 0o600)
+	running := w.Command(exe, "--config", winetest.Path(cfg), "service", "run")
+	if err := running.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { running.Process.Kill(); running.Wait() })
+	waitFor(t, 60*time.Second, "the installed lockwatch.exe runs", func() bool {
+		out, _ := wine("tasklist")
+		return strings.Contains(strings.ToLower(out), "lockwatch.exe")
+	})
+	if out, err := wine(setup, "/S"); err != nil {
+		t.Fatalf("the install over a running lockwatch: %v\n%s", err, out)
+	}
+	if out, err := wine(exe, "version"); err != nil || !strings.Contains(out, "lockwatch") {
+		t.Errorf("lockwatch.exe version after the upgrade: %v\n%s", err, out)
+	}
+
 	// The user's data, which the uninstall must leave.
 	userData := []string{
 		filepath.Join(home, "AppData", "Roaming", "lockwatch", "config.toml"),
@@ -120,6 +140,9 @@ func TestWindowsInstallerUnderWine(t *testing.T) {
 	}
 	if _, err := wine("reg", "query", `HKCU\Software\Classes\lockwatch`); err == nil {
 		t.Error("lockwatch:// stayed registered")
+	}
+	if _, err := wine("reg", "query", `HKCU\Software\lockwatch`); err == nil {
+		t.Error("the installer's own key stayed")
 	}
 	if out, err := wine("reg", "query", `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`, "/v", "lockwatch"); err == nil {
 		t.Errorf("the Start-at-login entry stayed:\n%s", out)

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/lockwatch/lockwatch/app/present"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/discover"
 )
@@ -200,7 +201,7 @@ func (r *importRow) content() fyne.CanvasObject {
 			lines = append(lines, lang.L("Password: {{.Source}}", map[string]any{"Source": r.c.PasswordSource()}))
 		}
 		if r.c.AutoUnlock != "" {
-			lines = append(lines, lang.L("Auto-unlock: {{.Level}}", map[string]any{"Level": string(r.c.AutoUnlock)}))
+			lines = append(lines, lang.L("Auto-unlock: {{.Level}}", map[string]any{"Level": present.LevelName(r.c.AutoUnlock)}))
 		}
 		for _, o := range r.c.Also {
 			lines = append(lines, lang.L("Also in {{.Where}}", map[string]any{"Where": homeShort(o.String())}))

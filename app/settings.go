@@ -77,15 +77,7 @@ func sourceOf(source string) string {
 }
 
 // levelLabel is an auto-unlock level as the form offers it.
-func levelLabel(level config.AutoUnlock) string {
-	switch level {
-	case config.AutoUnlockStale:
-		return lang.X("level.stale", "stale")
-	case config.AutoUnlockUnrefreshed:
-		return lang.X("level.unrefreshed", "unrefreshed")
-	}
-	return lang.X("level.off", "off")
-}
+func levelLabel(level config.AutoUnlock) string { return present.LevelName(level) }
 
 // levelOf is the level of a label of the form.
 func levelOf(label string) config.AutoUnlock {
@@ -438,7 +430,7 @@ func (v *SettingsView) input() (config.RepoInput, config.FieldErrors) {
 	if v.source.Selected == sourceFile() && strings.TrimSpace(in.PasswordFile) == "" {
 		// Sent empty, it would read as "no new source" and keep a stored
 		// password command: not what choosing "Password file" means.
-		local = config.FieldErrors{"password": "type the path of the password file"}
+		local = config.FieldErrors{"password": lang.L("type the path of the password file")}
 	}
 	env, msg := v.env.values()
 	in.Env = env
@@ -633,7 +625,6 @@ func (v *SettingsView) setLanguage(language string) {
 				return
 			}
 			v.cfg.Language = language
-			_ = i18n.Use(language)
 			v.setResult(lang.L("Language saved: lockwatch's windows speak it from the next one opened, its tray from its next start."))
 			v.changed()
 		}

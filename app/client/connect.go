@@ -46,7 +46,7 @@ func Connect(ctx context.Context, cfgPath string) (b api.Backend, note string, e
 	svc, err := api.NewServer(cfgPath, log)
 	if errors.Is(err, api.ErrAlreadyRunning) {
 		if c, st := api.Connect(ctx, ""); c != nil {
-			return c, "The running lockwatch service watches " + st.ConfigPath + ".", nil
+			return c, lang.L("The running lockwatch service watches {{.Path}}.", map[string]any{"Path": st.ConfigPath}), nil
 		}
 	}
 	if err != nil {
@@ -56,7 +56,7 @@ func Connect(ctx context.Context, cfgPath string) (b api.Backend, note string, e
 	// The socket only lets the CLI in: without it the app still checks.
 	if err := svc.Listen(); err != nil {
 		log.Warn("checking without a local API", "err", err)
-		note += " The lockwatch command cannot reach this app (" + err.Error() + "), so it checks on its own."
+		note += " " + lang.L("The lockwatch command cannot reach this app ({{.Error}}), so it checks on its own.", map[string]any{"Error": err.Error()})
 	}
 	// Checks start once the app listens to their news: a stale lock found
 	// by the very first check is news too.

@@ -12,7 +12,10 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path"
+	"runtime"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
@@ -51,11 +54,19 @@ func init() {
 	}
 }
 
-// Use makes the app speak language ("auto" or "": the OS's). Fyne picks
-// the catalogue closest to the OS's languages and has no setter; so the
-// chosen catalogue is registered once more under the OS's own locale,
-// which then matches exactly. Call it before the first window or menu is
-// drawn: what is drawn already keeps its words.
+// localeOf is each language as gettext's LANGUAGE names it.
+var localeOf = map[string]string{"en": "en", "zh-Hans": "zh_CN", "ja": "ja"}
+
+// Use makes the app speak language ("auto" or "": the OS's). Call it once,
+// before the first window or menu is drawn: what is drawn keeps its words.
+//
+// Fyne picks the catalogue closest to the OS's languages and has no setter.
+// Where those come from the environment (Linux, the BSDs), LANGUAGE is set
+// and Fyne asked to match again: the chosen language then has its own
+// plural rules, and Fyne's own words (OK, Cancel) follow it. Elsewhere
+// (Windows, macOS read the OS's settings) the chosen catalogue is
+// registered once more under the OS's own locale, which then matches it
+// exactly; Fyne's own words stay in the OS's language there.
 func Use(language string) error {
 	if language == "" || language == "auto" {
 		return nil
@@ -63,6 +74,17 @@ func Use(language string) error {
 	file, ok := Files[language]
 	if !ok {
 		return fmt.Errorf("language %q: choose one of %v", language, Languages)
+	}
+	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" && runtime.GOOS != "android" && runtime.GOOS != "ios" {
+		os.Setenv("LANGUAGE", localeOf[language])
+		// Any registration makes Fyne match the locale again.
+		if err := lang.AddTranslationsForLocale([]byte("{}"), "en"); err != nil {
+			return err
+		}
+		if strings.HasPrefix(string(lang.SystemLocale()), strings.SplitN(language, "-", 2)[0]) {
+			return nil
+		}
+		// LC_ALL or LANG is C: Fyne ignores LANGUAGE then.
 	}
 	data, err := translations.ReadFile(path.Join("translations", file))
 	if err != nil {

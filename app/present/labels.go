@@ -5,6 +5,7 @@ import (
 
 	_ "github.com/lockwatch/lockwatch/app/i18n" // the catalogue
 	"github.com/lockwatch/lockwatch/service/check"
+	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
 )
 
@@ -83,8 +84,36 @@ func VerdictName(v lock.Verdict) string {
 		return lang.X("verdict.unrefreshed", "unrefreshed")
 	case lock.Invalid:
 		return lang.X("verdict.invalid", "invalid")
+	case check.Unread:
+		return lang.X("verdict.unread", "unread")
 	}
 	return string(v)
+}
+
+// LevelName is an auto-unlock level as the app names it.
+func LevelName(level config.AutoUnlock) string {
+	switch level {
+	case config.AutoUnlockStale:
+		return lang.X("level.stale", "stale")
+	case config.AutoUnlockUnrefreshed:
+		return lang.X("level.unrefreshed", "unrefreshed")
+	}
+	return lang.X("level.off", "off")
+}
+
+// ResultName is how a run ended, as the app says it.
+func ResultName(result string) string {
+	switch result {
+	case "ok":
+		return lang.X("result.ok", "ok")
+	case "failed":
+		return lang.X("result.failed", "failed")
+	case "skipped":
+		return lang.X("result.skipped", "skipped")
+	case "locked":
+		return lang.X("result.locked", "locked")
+	}
+	return result
 }
 
 // KindName is "exclusive" or "shared" as the app says it.

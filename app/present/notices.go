@@ -131,5 +131,5 @@ func runFailed(e store.Event) bool {
 func RunSummary(e store.Event) string {
 	var run check.RunSummary
 	_ = json.Unmarshal(e.Run, &run)
-	return lang.L("{{.Result}} (exit {{.Code}}): {{.Summary}}", facts{"Result": run.Result, "Code": run.ExitCode, "Summary": run.Summary})
+	return lang.L("{{.Result}} (exit {{.Code}}): {{.Summary}}", facts{"Result": ResultName(run.Result), "Code": run.ExitCode, "Summary": run.Summary})
 }

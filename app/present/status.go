@@ -12,6 +12,7 @@ import (
 
 	"github.com/lockwatch/lockwatch/icons"
 	"github.com/lockwatch/lockwatch/service/check"
+	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
 )
 
@@ -181,9 +182,9 @@ func Reason(l check.LockStatus) string {
 	case lock.WhyExpired:
 		return lang.X("reason.expired", "not refreshed for {{.Age}} (restic treats locks older than 30m as stale)", f)
 	case lock.WhyOtherHost:
-		return lang.X("reason.other-host", "held by PID {{.PID}} on host {{.Host}}, refreshed {{.Ago}} ago; only that host can tell whether it still runs", f)
+		return lang.X("reason.other-host", "held by PID {{.PID}} on host \"{{.Host}}\", refreshed {{.Ago}} {{if .Future}}in the future by this clock{{else}}ago{{end}}; only that host can tell whether it still runs", f)
 	case lock.WhyUninspectable:
-		return lang.X("reason.uninspectable", "could not inspect process {{.PID}} ({{.Error}}), so it may still run; refreshed {{.Ago}} ago", f)
+		return lang.X("reason.uninspectable", "could not inspect process {{.PID}} ({{.Error}}), so it may still run; refreshed {{.Ago}} {{if .Future}}in the future by this clock{{else}}ago{{end}}", f)
 	case lock.WhyGone:
 		return lang.X("reason.gone", "process {{.PID}} is gone", f)
 	case lock.WhyHidden:
@@ -217,10 +218,10 @@ func CheckedLine(r check.RepoStatus) string {
 		line += lang.L(", watching {{.What}}", facts{"What": what})
 	}
 	if r.AutoUnlock != "" && r.AutoUnlock != "off" {
-		line += lang.L(", auto-unlock {{.Level}}", facts{"Level": r.AutoUnlock})
+		line += lang.L(", auto-unlock {{.Level}}", facts{"Level": LevelName(config.AutoUnlock(r.AutoUnlock))})
 	}
 	if r.LastRun != nil {
-		line += lang.L(", last run {{.Time}} {{.Result}}", facts{"Time": DateTime(r.LastRun.StartedAt), "Result": r.LastRun.Result})
+		line += lang.L(", last run {{.Time}} {{.Result}}", facts{"Time": DateTime(r.LastRun.StartedAt), "Result": ResultName(r.LastRun.Result)})
 	}
 	if !r.LastSnapshotAt.IsZero() {
 		line += lang.L(", newest snapshot {{.Age}} ago", facts{"Age": lock.Age(time.Since(r.LastSnapshotAt))})
@@ -276,6 +277,7 @@ func Failure(r check.RepoStatus) string {
 			if t, err := time.Parse(time.RFC3339, w.Facts["Time"]); err == nil {
 				f["Time"] = DateTime(t)
 			}
+			f["Result"] = ResultName(w.Facts["Result"])
 			parts = append(parts, lang.X("failure.run-failed", "the last run ({{.Time}}) {{.Result}}: {{.Summary}}", f))
 		default:
 			return r.Failure // a reason this app does not know: the service's English

@@ -1,6 +1,8 @@
 package tray
 
 import (
+	"fyne.io/fyne/v2/lang"
+
 	"errors"
 	"fmt"
 	"os"
@@ -71,7 +73,7 @@ func (w *Windows) open(target string) (exited <-chan struct{}, err error) {
 			return nil, nil
 		}
 	}
-	return nil, errors.New("the window process does not answer")
+	return nil, errors.New(lang.L("the window process does not answer"))
 }
 
 // start runs the window process on target. w.mu is held.
@@ -84,7 +86,7 @@ func (w *Windows) start(target string) (<-chan struct{}, error) {
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.SysProcAttr = windowProcAttr()
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting the window process: %w", err)
+		return nil, fmt.Errorf("%s: %w", lang.L("starting the window process"), err)
 	}
 	done := make(chan struct{})
 	w.exited = done

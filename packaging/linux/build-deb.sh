@@ -58,7 +58,8 @@ Architecture: $(dpkg --print-architecture)
 Maintainer: The lockwatch authors <lockwatch@users.noreply.github.com>
 Installed-Size: $size
 Depends: $depends
-Recommends: restic
+Recommends: restic, fonts-noto-cjk
+Suggests: prometheus
 Section: utils
 Priority: optional
 Homepage: https://github.com/lockwatch/lockwatch

@@ -33,7 +33,7 @@ func TestDebPackage(t *testing.T) {
 		t.Skip("make package-test builds the .deb and runs this")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("installing into a chroot needs root")
+		t.Fatal("installing into a chroot needs root: run make package-test as root")
 	}
 	deb, _ = filepath.Abs(deb)
 
@@ -65,9 +65,13 @@ func TestDebPackage(t *testing.T) {
 
 	root := newChroot(t)
 	// Commands run in the chroot with a clean environment; extra settings
-	// go before the command ("DISPLAY=:9", "lockwatch", …).
+	// go before the command ("DISPLAY=:9", "lockwatch", …). Each runs in
+	// a PID and mount namespace of its own, with its own /proc: when the
+	// command ends (or is killed), every process it started ends with it,
+	// and no mount is left on the host to remove the chroot through.
 	in := func(args ...string) *exec.Cmd {
-		return exec.Command("chroot", append([]string{root, "/usr/bin/env", "-i",
+		return exec.Command("unshare", append([]string{"--fork", "--kill-child", "--pid", "--mount-proc=" + filepath.Join(root, "proc"),
+			"chroot", root, "/usr/bin/env", "-i",
 			"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", "DEBIAN_FRONTEND=noninteractive"}, args...)...)
 	}
 	inOK := func(args ...string) string {
@@ -110,8 +114,9 @@ func TestDebPackage(t *testing.T) {
 		out, err := exec.Command("xwininfo", "-display", s.Display, "-name", "lockwatch").CombinedOutput()
 		return err == nil && strings.Contains(string(out), "IsViewable")
 	})
-	// The tray and the window process it started (minbase has no pkill).
-	killChrooted(t, filepath.Join(root, "usr/bin/lockwatch"))
+	// The tray, and with its namespace the window process it started.
+	gui.Process.Kill()
+	waitFor(t, 30*time.Second, "the GUI's processes end", func() bool { return !running(filepath.Join(root, "usr/bin/lockwatch")) })
 
 	// Removal: none of the package's files stays, the user's data does.
 	before := tree(t, filepath.Join(root, "root"))
@@ -137,17 +142,23 @@ func newChroot(t *testing.T) string {
 	}
 	tarball := filepath.Join(cache, "bookworm-minbase.tar")
 	if _, err := os.Stat(tarball); err != nil {
-		made := filepath.Join(cache, "bootstrap")
-		os.RemoveAll(made)
-		if err := os.MkdirAll(made, 0o755); err != nil {
+		if err := os.MkdirAll(cache, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// A directory of this run's own: a debootstrap that failed midway
+		// may have left mounts in its directory, which is then left alone
+		// rather than removed through them.
+		made, err := os.MkdirTemp(cache, "bootstrap-")
+		if err != nil {
 			t.Fatal(err)
 		}
 		run(t, "debootstrap", "--variant=minbase", "bookworm", made, "http://deb.debian.org/debian")
-		run(t, "tar", "-C", made, "-cf", tarball+".tmp", ".")
-		if err := os.Rename(tarball+".tmp", tarball); err != nil {
+		tmp := made + ".tar"
+		run(t, "tar", "-C", made, "-cf", tmp, ".")
+		if err := os.Rename(tmp, tarball); err != nil {
 			t.Fatal(err)
 		}
-		os.RemoveAll(made)
+		os.RemoveAll(made) // debootstrap unmounted what it mounted when it succeeded
 	}
 	root := t.TempDir()
 	run(t, "tar", "-C", root, "-xf", tarball)
@@ -158,33 +169,23 @@ func newChroot(t *testing.T) string {
 	for _, d := range debs {
 		copyFile(t, d, filepath.Join(root, "var/cache/apt/archives", filepath.Base(d)))
 	}
-	run(t, "mount", "-t", "proc", "proc", filepath.Join(root, "proc"))
-	t.Cleanup(func() {
-		// Before the temp dir is removed: never through a mount.
-		if out, err := exec.Command("umount", filepath.Join(root, "proc")).CombinedOutput(); err != nil {
-			exec.Command("umount", "-l", filepath.Join(root, "proc")).Run()
-			t.Errorf("umount %s/proc: %v\n%s", root, err, out)
-		}
-	})
 	t.Setenv("LOCKWATCH_CHROOT_ARCHIVES", archives)
 	return root
 }
 
-// killChrooted ends every process running the program at path (as the
-// host sees it): what the test started in the chroot.
-func killChrooted(t *testing.T, path string) {
-	t.Helper()
+// running reports whether a process runs the program at path (as the
+// host sees it, symbolic links resolved).
+func running(path string) bool {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		path = p
+	}
 	procs, _ := filepath.Glob("/proc/[0-9]*/exe")
 	for _, exe := range procs {
 		if target, err := os.Readlink(exe); err == nil && target == path {
-			var pid int
-			if _, err := fmt.Sscanf(exe, "/proc/%d/exe", &pid); err == nil {
-				if p, err := os.FindProcess(pid); err == nil {
-					p.Kill()
-				}
-			}
+			return true
 		}
 	}
+	return false
 }
 
 // keepDownloads copies the packages apt downloaded into the cache, so that
@@ -195,7 +196,9 @@ func keepDownloads(t *testing.T, root string) {
 	for _, d := range debs {
 		dst := filepath.Join(archives, filepath.Base(d))
 		if _, err := os.Stat(dst); err != nil {
-			copyFile(t, d, dst)
+			// Renamed into place: a copy cut short is never kept as a package.
+			copyFile(t, d, dst+".part")
+			os.Rename(dst+".part", dst)
 		}
 	}
 }

@@ -45,7 +45,18 @@ Section "lockwatch" SecMain
   SectionIn RO
   SetShellVarContext current
   SetOutPath "$INSTDIR"
+  ; An upgrade: the running lockwatch (started at login) holds its .exe
+  ; open, so it is ended first; it starts again at the next login.
+  IfFileExists "$INSTDIR\lockwatch.exe" 0 +2
+    nsExec::Exec 'taskkill /F /IM lockwatch.exe'
+  SetOverwrite try
+  ClearErrors
   File "/oname=lockwatch.exe" "${EXE}"
+  IfErrors 0 +3
+    ; Still held: replaced when Windows next starts.
+    File "/oname=lockwatch.exe.new" "${EXE}"
+    Rename /REBOOTOK "$INSTDIR\lockwatch.exe.new" "$INSTDIR\lockwatch.exe"
+  SetOverwrite on
   WriteUninstaller "$INSTDIR\uninstall.exe"
   WriteRegStr HKCU "Software\lockwatch" "InstallDir" "$INSTDIR"
 
@@ -100,8 +111,10 @@ Section "Uninstall"
     Sleep 100
     Goto retry
   deleted:
+  ; One still held is removed when Windows next starts: never left behind.
+  Delete /REBOOTOK "$INSTDIR\lockwatch.exe"
   Delete "$INSTDIR\uninstall.exe"
-  RMDir "$INSTDIR"
+  RMDir /REBOOTOK "$INSTDIR"
   Delete "$SMPROGRAMS\lockwatch.lnk"
   DeleteRegKey HKCU "Software\Classes\lockwatch"
   DeleteRegValue HKCU "${RUN_KEY}" "lockwatch"

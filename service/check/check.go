@@ -61,7 +61,7 @@ type LockStatus struct {
 	Reason     string       `json:"reason"` // in English, for scripts
 	// Why is Reason as a message ID and its facts, which the app shows in
 	// its user's language.
-	Why lock.Why `json:"why"`
+	Why lock.Why `json:"why,omitzero"`
 	// Owner is the process on this host judged to hold a live lock, kept
 	// for the service's exit watch; not part of the API.
 	Owner process.Info `json:"-"`

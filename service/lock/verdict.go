@@ -108,12 +108,12 @@ func Judge(l Lock, now time.Time, host string, probe ProcessProbe) Judgement {
 	}
 	if l.Hostname != host {
 		return judged(Fresh, fmt.Sprintf("held by PID %d on host %q, refreshed %s; only that host can tell whether it still runs", l.PID, l.Hostname, ago(age)),
-			WhyOtherHost, map[string]string{"PID": pid, "Host": l.Hostname, "Ago": Age(age)})
+			WhyOtherHost, agoFacts(age, map[string]string{"PID": pid, "Host": l.Hostname}))
 	}
 	p, err := probe(l.PID)
 	if err != nil {
 		return judged(Fresh, fmt.Sprintf("could not inspect process %d (%v), so it may still run; refreshed %s", l.PID, err, ago(age)),
-			WhyUninspectable, map[string]string{"PID": pid, "Error": err.Error(), "Ago": Age(age)})
+			WhyUninspectable, agoFacts(age, map[string]string{"PID": pid, "Error": err.Error()}))
 	}
 	if !p.Exists {
 		return judged(Orphaned, fmt.Sprintf("process %d is gone", l.PID), WhyGone, map[string]string{"PID": pid})
@@ -158,6 +158,16 @@ func nameOf(p process.Info) string {
 		return "an unknown program"
 	}
 	return fmt.Sprintf("'%s'", p.Name)
+}
+
+// agoFacts adds how long ago the lock was written: Ago, and Future when
+// the lock's time is ahead of this clock (another host's clock is wrong).
+func agoFacts(d time.Duration, facts map[string]string) map[string]string {
+	facts["Ago"] = Age(d)
+	if d < 0 {
+		facts["Future"] = "yes"
+	}
+	return facts
 }
 
 func ago(d time.Duration) string {
