@@ -320,6 +320,9 @@ func (p *Panel) ClickIcon(t testing.TB, button int) {
 
 // Click moves the pointer to (x, y) on the screen and clicks button there,
 // with xdotool. It skips the test if xdotool is not installed.
+// The move waits (--sync) until the pointer is there; a pointer already
+// there is not moved, as xdotool would then wait for a motion that never
+// comes (a second click on the same icon).
 func (s *Session) Click(t testing.TB, x, y, button int) {
 	t.Helper()
 	if _, err := exec.LookPath("xdotool"); err != nil {
@@ -327,11 +330,37 @@ func (s *Session) Click(t testing.TB, x, y, button int) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "xdotool", "mousemove", "--sync", strconv.Itoa(x), strconv.Itoa(y), "click", strconv.Itoa(button))
+	args := []string{"click", strconv.Itoa(button)}
+	if px, py, ok := s.pointer(ctx); !ok || px != x || py != y {
+		args = append([]string{"mousemove", "--sync", strconv.Itoa(x), strconv.Itoa(y)}, args...)
+	}
+	cmd := exec.CommandContext(ctx, "xdotool", args...)
 	cmd.Env = s.Env
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("traytest: xdotool click %d at %d,%d: %v: %s", button, x, y, err, out)
 	}
+}
+
+// pointer is where the pointer is on the screen.
+func (s *Session) pointer(ctx context.Context) (x, y int, ok bool) {
+	cmd := exec.CommandContext(ctx, "xdotool", "getmouselocation", "--shell")
+	cmd.Env = s.Env
+	out, err := cmd.Output()
+	if err != nil {
+		return 0, 0, false
+	}
+	var gotX, gotY bool
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, found := strings.CutPrefix(line, "X="); found {
+			x, err = strconv.Atoi(strings.TrimSpace(v))
+			gotX = err == nil
+		}
+		if v, found := strings.CutPrefix(line, "Y="); found {
+			y, err = strconv.Atoi(strings.TrimSpace(v))
+			gotY = err == nil
+		}
+	}
+	return x, y, gotX && gotY
 }
 
 // XWindow is one X window as `xwininfo -root -tree` lists it.
