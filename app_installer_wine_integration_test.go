@@ -46,8 +46,19 @@ func TestWindowsInstallerUnderWine(t *testing.T) {
 	w := winetest.Start(t)
 	w.KillAll(t)
 	t.Cleanup(func() { w.KillAll(t) })
+	// Output goes through a file, not a pipe: a process Wine starts in the
+	// background (a service, wineboot's helpers) inherits the pipe and
+	// would hold it open after the program ended.
 	wine := func(program string, args ...string) (string, error) {
-		out, err := w.Command(program, args...).CombinedOutput()
+		f, err := os.CreateTemp(t.TempDir(), "out")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		cmd := w.Command(program, args...)
+		cmd.Stdout, cmd.Stderr = f, f
+		err = cmd.Run()
+		out, _ := os.ReadFile(f.Name())
 		return string(out), err
 	}
 	users, _ := filepath.Glob(filepath.Join(w.Prefix, "drive_c", "users", "*", "AppData", "Local"))
@@ -99,9 +110,9 @@ func TestWindowsInstallerUnderWine(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { running.Process.Kill(); running.Wait() })
-	waitFor(t, 60*time.Second, "the installed lockwatch.exe runs", func() bool {
-		out, _ := wine("tasklist")
-		return strings.Contains(strings.ToLower(out), "lockwatch.exe")
+	waitFor(t, 60*time.Second, "the installed lockwatch.exe runs the service", func() bool {
+		out, _ := wine(exe, "--config", winetest.Path(cfg), "status", "--json")
+		return strings.Contains(out, `"source": "service"`)
 	})
 	if out, err := wine(setup, "/S"); err != nil {
 		t.Fatalf("the install over a running lockwatch: %v\n%s", err, out)
