@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,7 +74,7 @@ func runImport(cmd *cobra.Command, opts importFlags) error {
 	}
 	ctx := cmd.Context()
 	wd, _ := os.Getwd()
-	found, skipped, errs := discover.Discover(ctx, discover.Options{WorkDir: wd, Sources: opts.from, ResticprofileDirs: statusDirs(cfg)})
+	found, skipped, errs := discover.Discover(ctx, discover.Options{WorkDir: wd, Sources: opts.from, ResticprofileDirs: discover.StatusDirs(cfg)})
 	offer := discover.Offer(found, cfg)
 	out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	printOffer(out, offer, skipped, errs)
@@ -183,21 +182,6 @@ func runImport(cmd *cobra.Command, opts importFlags) error {
 		return exitCodeError{exitError}
 	}
 	return nil
-}
-
-// statusDirs are the folders of the resticprofile status files lockwatch
-// already reads: resticprofile's config is often right beside them.
-func statusDirs(cfg *config.Config) []string {
-	if cfg == nil {
-		return nil
-	}
-	var dirs []string
-	for _, r := range cfg.Repos {
-		if r.ResticprofileStatus != "" {
-			dirs = append(dirs, filepath.Dir(r.ResticprofileStatus))
-		}
-	}
-	return dirs
 }
 
 func printOffer(w io.Writer, offer []discover.Candidate, skipped []discover.Skipped, errs []error) {

@@ -40,15 +40,7 @@ func (f Found) Importable() bool {
 // offers what it finds against the config at configPath.
 func FindRepositories(ctx context.Context, configPath string) Found {
 	cfg, _ := config.Load(configPath) // a missing or broken config offers everything
-	var dirs []string
-	if cfg != nil {
-		for _, r := range cfg.Repos {
-			if r.ResticprofileStatus != "" {
-				dirs = append(dirs, filepath.Dir(r.ResticprofileStatus))
-			}
-		}
-	}
-	found, skipped, errs := discover.Discover(ctx, discover.Options{ResticprofileDirs: dirs})
+	found, skipped, errs := discover.Discover(ctx, discover.Options{ResticprofileDirs: discover.StatusDirs(cfg)})
 	return Found{Offer: discover.Offer(found, cfg), Skipped: skipped, Errors: errs}
 }
 

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -105,17 +104,16 @@ func TestDebPackage(t *testing.T) {
 	// The GUI build starts: with no session bus it says why it shows no tray
 	// icon, and opens its window instead (drawn by the chroot's Mesa).
 	s := traytest.Start(t)
-	gui := in("DISPLAY="+s.Display, "lockwatch", "--config", cfg)
-	stderr := startLogged(t, gui)
+	gui := s.StartProcess(t, in("DISPLAY="+s.Display, "lockwatch", "--config", cfg))
 	waitFor(t, 60*time.Second, "the GUI says it shows no tray icon", func() bool {
-		return strings.Contains(stderr.String(), "lockwatch: no tray icon")
+		return strings.Contains(gui.Stderr(), "lockwatch: no tray icon")
 	})
 	waitFor(t, 60*time.Second, "the GUI's window is mapped", func() bool {
 		out, err := exec.Command("xwininfo", "-display", s.Display, "-name", "lockwatch").CombinedOutput()
 		return err == nil && strings.Contains(string(out), "IsViewable")
 	})
 	// The tray, and with its namespace the window process it started.
-	gui.Process.Kill()
+	gui.Cmd.Process.Kill()
 	waitFor(t, 30*time.Second, "the GUI's processes end", func() bool { return !running(filepath.Join(root, "usr/bin/lockwatch")) })
 
 	// Removal: none of the package's files stays, the user's data does.
@@ -254,42 +252,6 @@ func exitCode(err error) int {
 		return -1
 	}
 	return 0
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-// startLogged starts cmd with its output collected, and stops it with the test.
-func startLogged(t *testing.T, cmd *exec.Cmd) *lockedBuffer {
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-		if t.Failed() {
-			t.Logf("%s:\n%s", strings.Join(cmd.Args, " "), out.String())
-		}
-	})
-	return &out
 }
 
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {

@@ -83,6 +83,22 @@ func missingLocal(f Found) string {
 	return ""
 }
 
+// StatusDirs are the folders of the resticprofile status files cfg reads
+// (nil for a nil cfg): resticprofile's config is often kept beside them,
+// so Options.ResticprofileDirs searches them.
+func StatusDirs(cfg *config.Config) []string {
+	if cfg == nil {
+		return nil
+	}
+	var dirs []string
+	for _, r := range cfg.Repos {
+		if r.ResticprofileStatus != "" {
+			dirs = append(dirs, filepath.Dir(r.ResticprofileStatus))
+		}
+	}
+	return dirs
+}
+
 // Adder adds a repository to lockwatch's config, as the settings window
 // does: api.SettingsBackend (the running service, or the daemon in this
 // process) is one. Invalid input comes back as field errors.
