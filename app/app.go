@@ -100,8 +100,7 @@ func Run(opts Options) error {
 		ui.main.ShowAndRun()
 		return nil
 	}
-	trayOK, whyNot := trayhost.Available()
-	ui.view.SetBanner(startBanner(trayOK, whyNot, note))
+	ui.view.SetBanner(startBanner(trayhost.Available(), note))
 	go ui.follow(ctx)
 	ui.open(opts.Open)
 	a.Run()
@@ -110,11 +109,23 @@ func Run(opts Options) error {
 
 // startBanner is the window's note at start: why there is no tray icon
 // (the window stands in for it), then where the checks run.
-func startBanner(tray bool, whyNoTray, note string) string {
-	if tray {
+func startBanner(noTray error, note string) string {
+	if noTray == nil {
 		return note
 	}
-	return strings.TrimSpace(whyNoTray + "\n" + note)
+	return strings.TrimSpace(noTrayWords(noTray) + "\n" + note)
+}
+
+// noTrayWords says in the user's language why no tray icon can be shown.
+func noTrayWords(err error) string {
+	var missing *trayhost.Missing
+	switch {
+	case !errors.As(err, &missing):
+		return err.Error()
+	case missing.What == trayhost.NoHost:
+		return lang.L("This desktop shows no tray icons (nothing provides {{.Name}}; on GNOME, install the AppIndicator extension), so lockwatch opens this window instead.", map[string]any{"Name": trayhost.Watcher})
+	}
+	return lang.L("There is no usable D-Bus session bus, so no tray icon can be shown ({{.Error}}).", map[string]any{"Error": missing.Err.Error()})
 }
 
 // follow keeps the UI current from the service's event stream, reconnecting when it breaks.

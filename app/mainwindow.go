@@ -360,7 +360,7 @@ func HistoryLine(e store.Event) string {
 			id = lang.L("{{.ID}} (PID {{.PID}} on {{.Host}})", map[string]any{"ID": lock.Lock{ID: e.Lock.ID}.ShortID(), "PID": e.Lock.PID, "Host": e.Lock.Hostname})
 		}
 		return when + "  " + lang.L("removed {{.Lock}}, {{.Verdict}} — by {{.Who}}: {{.Reason}}",
-			map[string]any{"Lock": id, "Verdict": present.VerdictName(lock.Verdict(e.Verdict)), "Who": remover(e.By), "Reason": e.Reason})
+			map[string]any{"Lock": id, "Verdict": present.VerdictName(lock.Verdict(e.Verdict)), "Who": remover(e.By), "Reason": present.RemovalReason(e)})
 	case store.KindRun:
 		return when + "  " + lang.L("run {{.Summary}}", map[string]any{"Summary": present.RunSummary(e)})
 	case store.KindState:
@@ -368,7 +368,7 @@ func HistoryLine(e store.Event) string {
 		if e.From == "" {
 			from = lang.L("new")
 		}
-		return when + "  " + from + " → " + present.StateName(check.State(e.To)) + ": " + e.Detail
+		return when + "  " + from + " → " + present.StateName(check.State(e.To)) + ": " + present.Detail(e)
 	}
 	return when + "  " + e.Kind + " " + e.Detail
 }

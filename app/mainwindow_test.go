@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lockwatch/lockwatch/app/apptest"
+	"github.com/lockwatch/lockwatch/platform/trayhost"
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/store"
@@ -139,18 +141,23 @@ func TestBanner(t *testing.T) {
 
 // Without a tray host the window is all the user sees, so it says why.
 func TestStartBannerSaysWhyThereIsNoTray(t *testing.T) {
-	why := "this desktop shows no tray icons (nothing provides org.kde.StatusNotifierWatcher)"
+	noHost := &trayhost.Missing{What: trayhost.NoHost}
+	why := "This desktop shows no tray icons (nothing provides org.kde.StatusNotifierWatcher; on GNOME, install the AppIndicator extension), so lockwatch opens this window instead."
 	inApp := "Checks run inside this app: no lockwatch service is running."
-	if got := startBanner(false, why, inApp); got != why+"\n"+inApp {
+	if got := startBanner(noHost, inApp); got != why+"\n"+inApp {
 		t.Errorf("no tray: banner %q", got)
 	}
-	if got := startBanner(false, why, ""); got != why {
+	if got := startBanner(noHost, ""); got != why {
 		t.Errorf("no tray, service running: banner %q", got)
 	}
-	if got := startBanner(true, "", inApp); got != inApp {
+	noBus := &trayhost.Missing{What: trayhost.NoBus, Err: errors.New("dial unix /run/user/1000/bus: connect: no such file or directory")}
+	if got := startBanner(noBus, ""); !strings.Contains(got, "D-Bus") || !strings.Contains(got, noBus.Err.Error()) {
+		t.Errorf("no bus: banner %q", got)
+	}
+	if got := startBanner(nil, inApp); got != inApp {
 		t.Errorf("tray: banner %q", got)
 	}
-	if got := startBanner(true, "", ""); got != "" {
+	if got := startBanner(nil, ""); got != "" {
 		t.Errorf("tray and service: banner %q", got)
 	}
 }

@@ -30,7 +30,7 @@ type facts = map[string]any
 func stateWords(r check.RepoStatus) string {
 	switch r.State {
 	case check.StateError:
-		return lang.L("cannot check: {{.Error}}", facts{"Error": r.Error})
+		return lang.L("cannot check: {{.Error}}", facts{"Error": CheckError(r.Error, r.ErrorKind)})
 	case check.StateFailed:
 		return lang.L("failed: {{.Failure}}", facts{"Failure": Failure(r)})
 	case check.StateOK:

@@ -52,21 +52,21 @@ func (n *Notices) For(e store.Event, now time.Time) (notify.Notification, bool) 
 	case e.Kind == store.KindState && e.To == "stale":
 		key = e.Repo + "/stale"
 		note = notify.Notification{Title: lang.L("{{.Repo}} has a stale lock", facts{"Repo": e.Repo}),
-			Body:    lang.L("Backups to {{.Repo}} will fail until it is removed ({{.Detail}}). Click to see it.", facts{"Repo": e.Repo, "Detail": e.Detail}),
+			Body:    lang.L("Backups to {{.Repo}} will fail until it is removed ({{.Detail}}). Click to see it.", facts{"Repo": e.Repo, "Detail": Detail(e)}),
 			Actions: []notify.Action{{ID: UnlockAction, Label: lang.L("Unlock")}}}
 	case e.Kind == store.KindState && e.To == "error":
 		key = e.Repo + "/error"
-		note = notify.Notification{Title: lang.L("{{.Repo}} cannot be checked", facts{"Repo": e.Repo}), Body: e.Detail}
+		note = notify.Notification{Title: lang.L("{{.Repo}} cannot be checked", facts{"Repo": e.Repo}), Body: Detail(e)}
 	case e.Kind == store.KindState && e.To == "failed":
 		key = e.Repo + "/failed"
-		note = notify.Notification{Title: lang.L("A backup of {{.Repo}} failed", facts{"Repo": e.Repo}), Body: e.Detail, Critical: true}
+		note = notify.Notification{Title: lang.L("A backup of {{.Repo}} failed", facts{"Repo": e.Repo}), Body: Detail(e), Critical: true}
 	case e.Kind == store.KindRun && runFailed(e):
 		key = fmt.Sprintf("%s/run/%d", e.Repo, e.Seq)
 		note = notify.Notification{Title: lang.L("A backup of {{.Repo}} failed", facts{"Repo": e.Repo}), Body: RunSummary(e), Critical: true}
 	case e.Kind == store.KindRemoval && e.By == "auto":
 		key = e.Repo + "/removed/" + lockID(e)
 		note = notify.Notification{Title: lang.L("lockwatch removed a stale lock from {{.Repo}}", facts{"Repo": e.Repo}),
-			Body: VerdictName(lock.Verdict(e.Verdict)) + ": " + e.Reason}
+			Body: VerdictName(lock.Verdict(e.Verdict)) + ": " + RemovalReason(e)}
 	default:
 		return notify.Notification{}, false
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/store"
 )
 
 // TrayIcon is the icon for the worst state of all repositories.
@@ -55,7 +56,12 @@ func NoticeLine(st check.Status) string {
 	if st.Notice == "" {
 		return ""
 	}
-	return lang.L("Note: {{.Notice}}", facts{"Notice": st.Notice})
+	notice := st.Notice
+	if len(st.NoticeWhy) == 1 && st.NoticeWhy[0].ID == store.WhyHistoryReset {
+		f := st.NoticeWhy[0].Facts
+		notice = lang.X("notice.history-reset", "{{.Error}}; it was moved to {{.Aside}} and the history starts anew", facts{"Error": f["Error"], "Aside": f["Aside"]})
+	}
+	return lang.L("Note: {{.Notice}}", facts{"Notice": notice})
 }
 
 // ShortNotice is the start of NoticeLine that fits a menu item or a
@@ -164,9 +170,13 @@ func ConfirmText(repo string, removing []check.LockStatus) string {
 // Reason is why a lock got its verdict, in the user's language: the
 // message of its reason's ID with its facts; the English Reason when the
 // service sent no ID (an older service).
-func Reason(l check.LockStatus) string {
+func Reason(l check.LockStatus) string { return reason(l.Why, l.Reason) }
+
+// reason says w in the user's language; english when w is no reason this
+// app knows.
+func reason(w lock.Why, english string) string {
 	f := map[string]any{}
-	for k, v := range l.Why.Facts {
+	for k, v := range w.Facts {
 		f[k] = v
 	}
 	if name, ok := f["Name"]; ok {
@@ -176,9 +186,9 @@ func Reason(l check.LockStatus) string {
 			f["Name"] = "'" + name.(string) + "'"
 		}
 	}
-	switch l.Why.ID {
+	switch w.ID {
 	case lock.WhyInvalid:
-		return l.Reason // the decoder's words about a broken file: technical, kept as they are
+		return english // the decoder's words about a broken file: technical, kept as they are
 	case lock.WhyExpired:
 		return lang.X("reason.expired", "not refreshed for {{.Age}} (restic treats locks older than 30m as stale)", f)
 	case lock.WhyOtherHost:
@@ -202,7 +212,7 @@ func Reason(l check.LockStatus) string {
 	case lock.WhyUnchanged:
 		return lang.X("reason.unchanged", "lock unchanged for {{.Age}}; a running restic rewrites its lock every {{.Every}}", f)
 	}
-	return l.Reason
+	return english
 }
 
 // CheckedLine says when a repository was last and will next be checked.
@@ -254,12 +264,14 @@ func watching(w *check.Watch) string {
 // Failure says why a repository is failed, in the user's language: each
 // part from its ID and facts; the English Failure from a service that
 // sent none.
-func Failure(r check.RepoStatus) string {
-	if len(r.FailureWhy) == 0 {
-		return r.Failure
+func Failure(r check.RepoStatus) string { return failure(r.FailureWhy, r.Failure) }
+
+func failure(whys []lock.Why, english string) string {
+	if len(whys) == 0 {
+		return english
 	}
-	parts := make([]string, 0, len(r.FailureWhy))
-	for _, w := range r.FailureWhy {
+	parts := make([]string, 0, len(whys))
+	for _, w := range whys {
 		f := facts{}
 		for k, v := range w.Facts {
 			f[k] = v
@@ -280,7 +292,7 @@ func Failure(r check.RepoStatus) string {
 			f["Result"] = ResultName(w.Facts["Result"])
 			parts = append(parts, lang.X("failure.run-failed", "the last run ({{.Time}}) {{.Result}}: {{.Summary}}", f))
 		default:
-			return r.Failure // a reason this app does not know: the service's English
+			return english // a reason this app does not know: the service's English
 		}
 	}
 	return strings.Join(parts, lang.X("failure.separator", "; "))

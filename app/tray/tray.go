@@ -109,12 +109,12 @@ func Run(opts Options) error {
 	}
 	go t.follow(ctx)
 
-	if ok, why := trayhost.Available(); !ok {
+	if why := trayhost.Available(); why != nil {
 		// Nothing shows tray icons: the window stands in for the tray (and
 		// says why); this process keeps checking and notifying until the
 		// user closes it. Said on stderr too, for whoever started it from
 		// a terminal.
-		fmt.Fprintln(os.Stderr, "lockwatch: no tray icon: "+why)
+		fmt.Fprintln(os.Stderr, "lockwatch: no tray icon: "+why.Error())
 		return t.windows.Run("")
 	}
 	if opts.FirstRun {

@@ -2,6 +2,7 @@ package trayhost
 
 import (
 	"bufio"
+	"errors"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -29,18 +30,24 @@ func TestAvailableFollowsTheWatcherName(t *testing.T) {
 	}
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", strings.TrimSpace(addr))
 
-	if ok, why := Available(); ok || !strings.Contains(why, "AppIndicator") {
-		t.Errorf("empty bus: Available() = %v, %q", ok, why)
+	var missing *Missing
+	if err := Available(); !errors.As(err, &missing) || missing.What != NoHost || !strings.Contains(err.Error(), "AppIndicator") {
+		t.Errorf("empty bus: Available() = %v", err)
 	}
 	panel, err := dbus.Connect(strings.TrimSpace(addr))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer panel.Close()
-	if reply, err := panel.RequestName(watcher, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+	if reply, err := panel.RequestName(Watcher, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		t.Fatalf("taking the watcher name: %v %v", reply, err)
 	}
-	if ok, why := Available(); !ok {
-		t.Errorf("with a watcher: Available() = false, %q", why)
+	if err := Available(); err != nil {
+		t.Errorf("with a watcher: Available() = %v", err)
+	}
+	// A bus that does not answer.
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+t.TempDir()+"/no-bus")
+	if err := Available(); !errors.As(err, &missing) || missing.What != NoBus || missing.Err == nil {
+		t.Errorf("no bus: Available() = %v", err)
 	}
 }

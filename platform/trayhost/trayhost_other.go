@@ -3,4 +3,4 @@
 package trayhost
 
 // Windows and macOS always have a notification area / menu bar.
-func available() (bool, string) { return true, "" }
+func available() error { return nil }

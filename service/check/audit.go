@@ -1,6 +1,7 @@
 package check
 
 import (
+	"github.com/lockwatch/lockwatch/service/lock"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
@@ -14,7 +15,7 @@ func RecordRemovals(st *store.Store, res UnlockResult, by string) ([]store.Event
 	for _, l := range res.Removed {
 		events = append(events, store.Event{
 			Repo: res.Repo, Kind: store.KindRemoval, By: by, Method: res.Method,
-			Verdict: string(l.Verdict), Reason: l.Reason,
+			Verdict: string(l.Verdict), Reason: l.Reason, Why: whyOf(l),
 			Lock: &store.LockRecord{
 				ID: l.ID, Time: l.Time, Hostname: l.Hostname, Username: l.Username,
 				PID: l.PID, UID: l.UID, GID: l.GID, Exclusive: l.Exclusive,
@@ -22,4 +23,12 @@ func RecordRemovals(st *store.Store, res UnlockResult, by string) ([]store.Event
 		})
 	}
 	return st.Append(events...)
+}
+
+// whyOf is a removed lock's reason as the history keeps it for the app.
+func whyOf(l LockStatus) []lock.Why {
+	if l.Why.ID == "" {
+		return nil
+	}
+	return []lock.Why{l.Why}
 }

@@ -83,10 +83,13 @@ func (l LockStatus) Age() time.Duration { return time.Duration(l.AgeSeconds) * t
 
 // RepoStatus is the outcome of checking one repository.
 type RepoStatus struct {
-	Name   string `json:"name"`
-	State  State  `json:"state"`
-	Error  string `json:"error"`
-	Reader string `json:"reader,omitempty"`
+	Name  string `json:"name"`
+	State State  `json:"state"`
+	Error string `json:"error"`
+	// ErrorKind names what kind of error Error is, when the app can say
+	// so in its user's language: ErrorRepoMissing and the others.
+	ErrorKind string `json:"error_kind,omitempty"`
+	Reader    string `json:"reader,omitempty"`
 	// ReaderNote says why the restic CLI reads a repository that the
 	// native reader could (it could not open it).
 	ReaderNote string       `json:"reader_note,omitempty"`
@@ -156,6 +159,8 @@ type Status struct {
 	// Notice is news about the service itself, e.g. that its state store
 	// was unreadable and started anew.
 	Notice string `json:"notice,omitempty"`
+	// NoticeWhy is Notice as message IDs and their facts, for the app.
+	NoticeWhy []lock.Why `json:"notice_why,omitempty"`
 }
 
 // Worst is the state that needs attention most.
@@ -322,7 +327,7 @@ func (c *Checker) Check(ctx context.Context, r *config.Repo) RepoStatus {
 func (c *Checker) check(ctx context.Context, r *config.Repo, first []string) (RepoStatus, reader.Reader, lockReading) {
 	st := RepoStatus{Name: r.Name, CheckedAt: c.Now(), Locks: []LockStatus{}}
 	fail := func(err error) (RepoStatus, reader.Reader, lockReading) {
-		st.State, st.Error = StateError, err.Error()
+		st.State, st.Error, st.ErrorKind = StateError, err.Error(), errorKind(err)
 		return st, nil, lockReading{}
 	}
 	d, err := c.Open(r)

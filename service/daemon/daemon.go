@@ -453,7 +453,7 @@ func (e *checkCutError) explain(ctx context.Context, st *check.RepoStatus) {
 	if st.State != check.StateError || context.Cause(ctx) != e || strings.Contains(st.Error, e.Error()) {
 		return
 	}
-	st.Error = e.Error() + " (" + st.Error + ")"
+	st.Error, st.ErrorKind = e.Error()+" ("+st.Error+")", check.ErrorTimeout
 }
 
 func hasAny(st check.RepoStatus, verdicts []lock.Verdict) bool {
@@ -478,9 +478,9 @@ func (d *Daemon) update(name string, st check.RepoStatus) {
 	prev, known := d.states[name]
 	d.mu.Unlock()
 
-	detail := summary(st)
+	detail, why := check.Summary(st)
 	if !known || prev.State != string(st.State) || prev.Detail != detail {
-		rs := store.RepoState{State: string(st.State), Detail: detail, CheckedAt: st.CheckedAt, Since: prev.Since}
+		rs := store.RepoState{State: string(st.State), Detail: detail, Why: why, CheckedAt: st.CheckedAt, Since: prev.Since}
 		if !known || prev.State != string(st.State) {
 			rs.Since = st.CheckedAt
 		}
@@ -498,27 +498,6 @@ func (d *Daemon) update(name string, st check.RepoStatus) {
 		}
 	}
 	d.publish(Event{Type: EventRepo, Repo: name, Status: &st})
-}
-
-// summary is a repository's state in a few words, for the history.
-func summary(st check.RepoStatus) string {
-	if st.Error != "" {
-		return st.Error
-	}
-	n := map[lock.Verdict]int{}
-	for _, l := range st.Locks {
-		n[l.Verdict]++
-	}
-	var parts []string
-	for _, v := range []lock.Verdict{lock.Orphaned, lock.Expired, lock.Unrefreshed, lock.Invalid, lock.Live, lock.Fresh} {
-		if n[v] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
-		}
-	}
-	if len(parts) == 0 {
-		return "no locks"
-	}
-	return strings.Join(parts, ", ")
 }
 
 // record writes the audit trail of an unlock and tells subscribers.
@@ -616,7 +595,7 @@ func (d *Daemon) Status() check.Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	st := check.Status{Source: "service", ConfigPath: d.opts.ConfigPath, PID: os.Getpid(), StartedAt: d.started, Repos: []check.RepoStatus{},
-		Notice: d.store.Reset()}
+		Notice: d.store.Reset(), NoticeWhy: d.store.ResetWhy()}
 	for i := range d.cfg.Repos {
 		rs := d.repos[d.cfg.Repos[i].Name].status
 		if rs.CheckedAt.After(st.CheckedAt) {

@@ -60,6 +60,8 @@ import (
 
 	"go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/lockwatch/lockwatch/service/lock"
 )
 
 // Event kinds.
@@ -85,7 +87,11 @@ type Event struct {
 	// State change:
 	From   string `json:"from,omitempty"`
 	To     string `json:"to,omitempty"`
-	Detail string `json:"detail,omitempty"` // e.g. the error text, "1 stale lock"
+	Detail string `json:"detail,omitempty"` // e.g. the error text, "1 orphaned, 1 live"
+	// Why is Reason (a removal) or Detail (a state change) as message IDs
+	// and their facts, for the app to say in its user's language; the
+	// English fields stay for the CLI and scripts.
+	Why []lock.Why `json:"why,omitempty"`
 	// Run (stored as-is):
 	Run json.RawMessage `json:"run,omitempty"`
 }
@@ -116,10 +122,11 @@ const defaultLimit = 100
 // RepoState is the last known state of a repository, kept to detect
 // transitions across service restarts.
 type RepoState struct {
-	State     string    `json:"state"`
-	Since     time.Time `json:"since"`
-	Detail    string    `json:"detail"`
-	CheckedAt time.Time `json:"checked_at"`
+	State     string     `json:"state"`
+	Since     time.Time  `json:"since"`
+	Detail    string     `json:"detail"`
+	Why       []lock.Why `json:"why,omitempty"` // Detail as message IDs and facts
+	CheckedAt time.Time  `json:"checked_at"`
 }
 
 // ErrBusy is wrapped by the error returned when another process holds the
@@ -158,6 +165,8 @@ type Store struct {
 	timeout time.Duration
 	skipped atomic.Uint64
 	reset   string // see Reset
+	// resetWhy is reset as a message ID and its facts.
+	resetWhy []lock.Why
 }
 
 // pathLocks serialises Store values of one process on the same file, so that
@@ -193,6 +202,7 @@ func Open(path string) (*Store, error) {
 		}
 		if err = s.init(); err == nil {
 			s.reset = fmt.Sprintf("%v; it was moved to %s and the history starts anew", first, aside)
+			s.resetWhy = []lock.Why{{ID: WhyHistoryReset, Facts: map[string]string{"Error": first.Error(), "Aside": aside}}}
 		}
 	}
 	if err != nil {
@@ -223,6 +233,19 @@ func (s *Store) Reset() string {
 		return ""
 	}
 	return s.reset
+}
+
+// WhyHistoryReset is the ID of ResetWhy's message; its facts are Error
+// (why the file could not be opened) and Aside (where it went).
+const WhyHistoryReset = "history-reset"
+
+// ResetWhy is Reset as a message ID and its facts, for the app to say in
+// its user's language; nil when there was no reset.
+func (s *Store) ResetWhy() []lock.Why {
+	if s == nil {
+		return nil
+	}
+	return s.resetWhy
 }
 
 // Path returns the database file's path as given to Open.
@@ -586,6 +609,7 @@ func (s *Store) SetRepoState(repo string, st RepoState) (*Event, error) {
 			From:   old.State,
 			To:     st.State,
 			Detail: st.Detail,
+			Why:    st.Why,
 		}}
 		if err := appendEvents(tx, evs); err != nil {
 			return err

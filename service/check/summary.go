@@ -1,0 +1,76 @@
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/lockwatch/lockwatch/service/lock"
+	"github.com/lockwatch/lockwatch/service/reader"
+	"github.com/lockwatch/lockwatch/service/restic"
+)
+
+// The kinds of RepoStatus.ErrorKind: what the app can name in its user's
+// language before the error's own (technical, English) words.
+const (
+	ErrorRepoMissing   = "repo-missing"
+	ErrorWrongPassword = "wrong-password"
+	ErrorResticMissing = "restic-missing"
+	ErrorTimeout       = "timeout"
+)
+
+// errorKind is the ErrorKind of err, "" for any other error.
+func errorKind(err error) string {
+	switch {
+	case errors.Is(err, reader.ErrRepoMissing):
+		return ErrorRepoMissing
+	case errors.Is(err, reader.ErrWrongPassword):
+		return ErrorWrongPassword
+	case errors.Is(err, restic.ErrBinaryMissing):
+		return ErrorResticMissing
+	case errors.Is(err, restic.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return ErrorTimeout
+	}
+	return ""
+}
+
+// The IDs of a state change's detail in the history (store.Event.Why).
+const (
+	WhyLocks   = "locks"    // a count per verdict: "orphaned": "1", "live": "2"
+	WhyNoLocks = "no-locks" // none
+	WhyError   = "error"    // Error (English), Kind (ErrorKind)
+	// A failed state's detail is its FailureWhy.
+)
+
+// summaryVerdicts is the order a summary counts locks in: the worst first.
+var summaryVerdicts = []lock.Verdict{lock.Orphaned, lock.Expired, lock.Unrefreshed, lock.Invalid, lock.Live, lock.Fresh, Unread}
+
+// Summary is a repository's state in a few words for the history, in
+// English ("1 orphaned, 1 live", the error, why it failed) and as message
+// IDs with their facts, for the app to say in its user's language.
+func Summary(st RepoStatus) (string, []lock.Why) {
+	switch {
+	case st.Error != "":
+		return st.Error, []lock.Why{{ID: WhyError, Facts: map[string]string{"Error": st.Error, "Kind": st.ErrorKind}}}
+	case st.State == StateFailed && st.Failure != "":
+		return st.Failure, st.FailureWhy
+	}
+	n := map[lock.Verdict]int{}
+	for _, l := range st.Locks {
+		n[l.Verdict]++
+	}
+	var parts []string
+	facts := map[string]string{}
+	for _, v := range summaryVerdicts {
+		if n[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
+			facts[string(v)] = strconv.Itoa(n[v])
+		}
+	}
+	if len(parts) == 0 {
+		return "no locks", []lock.Why{{ID: WhyNoLocks}}
+	}
+	return strings.Join(parts, ", "), []lock.Why{{ID: WhyLocks, Facts: facts}}
+}
