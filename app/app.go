@@ -22,6 +22,7 @@ import (
 
 	"github.com/lockwatch/lockwatch/app/client"
 	"github.com/lockwatch/lockwatch/app/i18n"
+	"github.com/lockwatch/lockwatch/app/present"
 	"github.com/lockwatch/lockwatch/icons"
 	"github.com/lockwatch/lockwatch/platform/trayhost"
 	"github.com/lockwatch/lockwatch/service/api"
@@ -326,7 +327,7 @@ func (ui *UI) do(what string, fn func(ctx context.Context) error) {
 		fyne.Do(func() {
 			ui.mainShown = true
 			ui.main.Show()
-			dialog.ShowError(errors.New(what+": "+err.Error()), ui.main)
+			dialog.ShowError(errors.New(what+": "+present.ErrorText(err)), ui.main)
 		})
 	}
 }

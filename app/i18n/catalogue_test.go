@@ -211,15 +211,21 @@ func hasLetters(s string) bool {
 var formatVerb = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z]`)
 
 func writeEnglishCatalogue(t *testing.T, used map[string]message) {
+	// A plural message's forms ("1 lock", "2 locks") are written by a
+	// person: those already in the file are kept.
+	var old map[string]any
+	if data, err := os.ReadFile(filepath.Join("translations", Files["en"])); err == nil {
+		_ = json.Unmarshal(data, &old)
+	}
 	out := map[string]any{}
 	for id, m := range used {
-		if m.plural {
-			one := m.english
-			if strings.Contains(one, "{{.Count}} ") {
-				// "{{.Count}} locks" → "{{.Count}} lock" is for a person to write; keep it as it is.
-			}
-			out[id] = map[string]string{"one": one, "other": m.english}
-		} else {
+		switch forms, kept := old[id].(map[string]any); {
+		case m.plural && kept:
+			out[id] = forms
+		case m.plural:
+			out[id] = map[string]string{"one": m.english, "other": m.english}
+			t.Logf("write the \"one\" and \"other\" forms of %q in en.json", id)
+		default:
 			out[id] = m.english
 		}
 	}
@@ -230,7 +236,7 @@ func writeEnglishCatalogue(t *testing.T, used map[string]message) {
 	if err := os.WriteFile(filepath.Join("translations", Files["en"]), append(data, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Log("wrote translations/en.json: fix its plural \"one\" forms by hand")
+	t.Log("wrote translations/en.json")
 }
 
 // uiCalls are the Fyne and tray calls whose string arguments a person

@@ -1,8 +1,11 @@
 package present
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,5 +86,40 @@ func TestHistoryResetNotice(t *testing.T) {
 	}
 	if got := NoticeLine(st); got != "Note: "+st.Notice {
 		t.Errorf("the app says %q; the CLI %q", got, st.Notice)
+	}
+}
+
+// A refused unlock is said in the app's terms from its ID and facts, with
+// the lock's own reason; an error that is no refusal keeps its words.
+func TestRefusalsInTheAppsWords(t *testing.T) {
+	running := map[string]string{"Lock": "a1b2c3d4", "Verdict": "live", "ReasonID": lock.WhyRunning, "Reason": "process 42 ('restic') is running and started before the lock was written", "PID": "42", "Name": "restic"}
+	cases := map[string]map[string]string{
+		check.RefusedUnread:      {"Count": "7"},
+		check.RefusedInUse:       running,
+		check.RefusedUninspected: {"Lock": "a1b2c3d4", "PID": "42", "Error": "permission denied"},
+		check.RefusedPIDReused:   {"Lock": "a1b2c3d4", "PID": "42", "Name": "sleep"},
+		check.RefusedWouldTake:   running,
+		check.RefusedWouldLeave:  {"Lock": "a1b2c3d4", "Verdict": "orphaned", "ReasonID": lock.WhyGone, "Reason": "process 42 is gone", "PID": "42"},
+	}
+	for id, f := range cases {
+		err := fmt.Errorf("nas: %w", &check.RefusedError{Repo: "nas", Why: "english", Hint: "add --force", Refusal: lock.Why{ID: id, Facts: f}})
+		got := ErrorText(err)
+		for k, v := range f {
+			if k != "ReasonID" && k != "Reason" && k != "Verdict" && k != "Name" && !strings.Contains(got, v) {
+				t.Errorf("%s: %q lacks its %s %q", id, got, k, v)
+			}
+		}
+		if strings.Contains(got, "{{") || strings.Contains(got, "--") || strings.Contains(got, "english") {
+			t.Errorf("%s: %q", id, got)
+		}
+		if f["Reason"] != "" && !strings.Contains(got, f["Reason"]) {
+			t.Errorf("%s: %q does not say the lock's reason", id, got)
+		}
+	}
+	if got := ErrorText(&check.RefusedError{Repo: "nas", Why: "a newer refusal", Refusal: lock.Why{ID: "from-the-future"}}); got != "nas: a newer refusal" {
+		t.Errorf("an unknown refusal: %q", got)
+	}
+	if got := ErrorText(errors.New("dial unix: no such file")); got != "dial unix: no such file" {
+		t.Errorf("another error: %q", got)
 	}
 }

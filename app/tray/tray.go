@@ -283,7 +283,7 @@ func (t *Tray) onNotification(target, action string) {
 // every lock again before it removes one, and never removes a live or
 // fresh lock. If nothing is stale any more, the user is told so.
 func (t *Tray) unlockFromNotification(repo string) {
-	t.do("Unlock "+repo, func(ctx context.Context, b api.Backend) error {
+	t.do(lang.L("Unlock {{.Repo}}", map[string]any{"Repo": repo}), func(ctx context.Context, b api.Backend) error {
 		res, err := b.Unlock(ctx, repo, api.UnlockRequest{By: "notification"})
 		if err != nil {
 			return err
@@ -367,7 +367,7 @@ func (t *Tray) do(what string, fn func(ctx context.Context, b api.Backend) error
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
 		if err := fn(ctx, t.currentBackend()); err != nil {
-			t.tell(lang.L("{{.What}} failed", map[string]any{"What": what}), err.Error())
+			t.tell(lang.L("{{.What}} failed", map[string]any{"What": what}), present.ErrorText(err))
 		}
 	}()
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
 	"github.com/lockwatch/lockwatch/service/daemon"
+	"github.com/lockwatch/lockwatch/service/lock"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
@@ -26,6 +27,7 @@ type Client struct {
 type Error struct {
 	Code    int
 	Message string
+	Refusal *lock.Why // an unlock's refusal (check.RefusedError.Refusal)
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -142,5 +144,5 @@ func readError(resp *http.Response) error {
 	if json.Unmarshal(data, &e) != nil || e.Error == "" {
 		e.Error = fmt.Sprintf("lockwatch service answered %s", resp.Status)
 	}
-	return &Error{Code: resp.StatusCode, Message: e.Error}
+	return &Error{Code: resp.StatusCode, Message: e.Error, Refusal: e.Refusal}
 }

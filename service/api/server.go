@@ -274,8 +274,15 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // ErrorResponse is every error's body.
 type ErrorResponse struct {
 	Error string `json:"error"`
+	// Refusal is an unlock's refusal as a message ID and its facts
+	// (check.RefusedError), for the app to say in its user's language.
+	Refusal *lock.Why `json:"refusal,omitempty"`
 }
 
 func writeError(w http.ResponseWriter, code int, err error) {
-	writeJSON(w, code, ErrorResponse{err.Error()})
+	body := ErrorResponse{Error: err.Error()}
+	if refused := (*check.RefusedError)(nil); errors.As(err, &refused) && refused.Refusal.ID != "" {
+		body.Refusal = &refused.Refusal
+	}
+	writeJSON(w, code, body)
 }

@@ -1,11 +1,18 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/lockwatch/lockwatch/service/check"
+	"github.com/lockwatch/lockwatch/service/demo"
 
 	"github.com/lockwatch/lockwatch/service/daemon/daemontest"
 	"github.com/lockwatch/lockwatch/service/demo/demotest"
@@ -51,5 +58,39 @@ func TestUnlockRequestsAreChecked(t *testing.T) {
 	}
 	if ids, _ := repo.Locks(); len(ids) != 0 {
 		t.Errorf("locks after {}: %v", ids)
+	}
+}
+
+// A refused unlock comes over the wire with its ID and facts, so that the
+// app can say it in its user's language; the English stays the message.
+func TestRefusalCrossesTheWire(t *testing.T) {
+	repo := demotest.LocalRepo(t)
+	live := demotest.Hold(t, repo, demo.Options{})
+	d, _ := daemontest.New(t, fmt.Sprintf("[defaults]\nrestic = %q\n[[repo]]\nname = \"nas\"\nrepository = %q\npassword_file = %q\n", repo.Restic, repo.Location, repo.PasswordFile))
+	t.Cleanup(d.Close)
+	srv := httptest.NewServer(Handler(d))
+	t.Cleanup(srv.Close)
+	addr := srv.Listener.Addr().String()
+	c := &Client{HTTP: &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		},
+	}}}
+
+	_, err := c.Unlock(context.Background(), "nas", UnlockRequest{Locks: []string{live.LockID[:8]}})
+	var remote *Error
+	if !errors.As(err, &remote) || remote.Code != http.StatusConflict || !strings.Contains(remote.Message, "is live") {
+		t.Fatalf("unlock of a live lock: %v", err)
+	}
+	if w := remote.Refusal; w == nil || w.ID != check.RefusedInUse || w.Facts["Lock"] != live.LockID[:8] || w.Facts["PID"] != strconv.Itoa(live.PID) {
+		t.Errorf("refusal over the wire: %+v", w)
+	}
+	if ids, _ := repo.Locks(); len(ids) != 1 {
+		t.Errorf("locks after the refusal: %v", ids)
+	}
+	// Other errors carry none.
+	_, err = c.Unlock(context.Background(), "nas", UnlockRequest{Locks: []string{strings.Repeat("0", 64)}})
+	if !errors.As(err, &remote) || remote.Refusal != nil {
+		t.Errorf("no such lock: %v, refusal %+v", err, remote.Refusal)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/lockwatch/lockwatch/service/config"
@@ -43,6 +44,37 @@ type RefusedError struct {
 	Repo string
 	Why  string
 	Hint string
+	// Refusal is Why and Hint as a message ID and its facts, for the app
+	// to say in its user's language (the CLI's hint names CLI flags).
+	Refusal lock.Why
+}
+
+// The IDs of the refusals (RefusedError.Refusal), with their facts. Where
+// a judged lock is the reason, its own reason's facts come too, with its
+// ID as ReasonID and its English as Reason.
+const (
+	RefusedUnread      = "unread-locks"      // Count
+	RefusedInUse       = "lock-in-use"       // Lock, Verdict, the lock's reason
+	RefusedUninspected = "uninspectable"     // Lock, PID, Error
+	RefusedPIDReused   = "pid-reused"        // Lock, PID, Name
+	RefusedWouldTake   = "would-remove-live" // Lock, Verdict, the lock's reason
+	RefusedWouldLeave  = "would-not-remove"  // Lock, Verdict, the lock's reason
+)
+
+// refusal is a refusal's ID and facts; a judged lock's verdict and
+// reason are added when l is given.
+func refusal(id string, l *LockStatus, facts map[string]string) lock.Why {
+	if facts == nil {
+		facts = map[string]string{}
+	}
+	if l != nil {
+		for k, v := range l.Why.Facts {
+			facts[k] = v
+		}
+		facts["Lock"], facts["Verdict"] = l.ShortID(), string(l.Verdict)
+		facts["ReasonID"], facts["Reason"] = l.Why.ID, l.Reason
+	}
+	return lock.Why{ID: id, Facts: facts}
 }
 
 func (e *RefusedError) Error() string {
@@ -104,8 +136,9 @@ func (c *Checker) Unlock(ctx context.Context, r *config.Repo, opts UnlockOptions
 		// lights: it could remove one lockwatch would keep, or SIGHUP a
 		// process that merely reused a lock's PID.
 		return res, &RefusedError{Repo: r.Name,
-			Why:  fmt.Sprintf("%d locks are not read yet, and restic unlock would judge them by its own rule", len(lr.unread)),
-			Hint: "later checks read them; unlock again then"}
+			Why:     fmt.Sprintf("%d locks are not read yet, and restic unlock would judge them by its own rule", len(lr.unread)),
+			Hint:    "later checks read them; unlock again then",
+			Refusal: refusal(RefusedUnread, nil, map[string]string{"Count": strconv.Itoa(len(lr.unread))})}
 	case canRestic:
 		willRemove, err := c.resticUnlockIsSafe(r.Name, st.Locks, locks, targets)
 		if err != nil {
@@ -176,8 +209,9 @@ func selectTargets(repo string, locks []LockStatus, opts UnlockOptions) (map[str
 			}
 			if (l.Verdict == lock.Live || l.Verdict == lock.Fresh) && !opts.Force {
 				return nil, &RefusedError{Repo: repo,
-					Why:  fmt.Sprintf("lock %s is %s: %s", l.ShortID(), l.Verdict, l.Reason),
-					Hint: "removing it can let a prune delete data that running backup still needs; add --force if you are sure it is dead"}
+					Why:     fmt.Sprintf("lock %s is %s: %s", l.ShortID(), l.Verdict, l.Reason),
+					Hint:    "removing it can let a prune delete data that running backup still needs; add --force if you are sure it is dead",
+					Refusal: refusal(RefusedInUse, &l, nil)}
 			}
 			targets[l.ID] = true
 		}
@@ -238,14 +272,16 @@ func (c *Checker) resticUnlockIsSafe(repo string, judged []LockStatus, locks []l
 		p, err := c.Probe(l.PID)
 		switch {
 		case err != nil:
-			return nil, &RefusedError{Repo: repo, Why: fmt.Sprintf("cannot inspect process %d of lock %s (%v), so cannot predict what restic unlock would do", l.PID, j.ShortID(), err)}
+			return nil, &RefusedError{Repo: repo, Why: fmt.Sprintf("cannot inspect process %d of lock %s (%v), so cannot predict what restic unlock would do", l.PID, j.ShortID(), err),
+				Refusal: refusal(RefusedUninspected, nil, map[string]string{"Lock": j.ShortID(), "PID": strconv.Itoa(l.PID), "Error": err.Error()})}
 		case !p.Exists || p.StartTime.IsZero():
 			// Gone, or not ours to signal (EPERM): restic calls both stale.
 			willRemove[l.ID] = true
 		case !lock.IsRestic(p.Name):
 			return nil, &RefusedError{Repo: repo,
-				Why:  fmt.Sprintf("lock %s names PID %d, which now belongs to '%s'; restic unlock would send that process SIGHUP, which can kill it", j.ShortID(), l.PID, p.Name),
-				Hint: fmt.Sprintf("wait until PID %d has ended, or remove the lock with `lockwatch unlock %s --all --yes` if no restic runs anywhere on this repository", l.PID, repo)}
+				Why:     fmt.Sprintf("lock %s names PID %d, which now belongs to '%s'; restic unlock would send that process SIGHUP, which can kill it", j.ShortID(), l.PID, p.Name),
+				Hint:    fmt.Sprintf("wait until PID %d has ended, or remove the lock with `lockwatch unlock %s --all --yes` if no restic runs anywhere on this repository", l.PID, repo),
+				Refusal: refusal(RefusedPIDReused, nil, map[string]string{"Lock": j.ShortID(), "PID": strconv.Itoa(l.PID), "Name": p.Name})}
 		}
 	}
 	for i, l := range locks {
@@ -253,12 +289,14 @@ func (c *Checker) resticUnlockIsSafe(repo string, judged []LockStatus, locks []l
 		switch {
 		case willRemove[l.ID] && !j.Verdict.Stale():
 			return nil, &RefusedError{Repo: repo,
-				Why:  fmt.Sprintf("restic unlock would also remove lock %s, which lockwatch judged %s: %s", j.ShortID(), j.Verdict, j.Reason),
-				Hint: "wait for that restic to finish, then unlock again"}
+				Why:     fmt.Sprintf("restic unlock would also remove lock %s, which lockwatch judged %s: %s", j.ShortID(), j.Verdict, j.Reason),
+				Hint:    "wait for that restic to finish, then unlock again",
+				Refusal: refusal(RefusedWouldTake, &j, nil)}
 		case targets[l.ID] && !willRemove[l.ID]:
 			return nil, &RefusedError{Repo: repo,
-				Why:  fmt.Sprintf("restic unlock would not remove lock %s (%s: %s), and this backend cannot delete single lock files", j.ShortID(), j.Verdict, j.Reason),
-				Hint: fmt.Sprintf("use `lockwatch unlock %s --all --yes` if no restic runs anywhere on this repository", repo)}
+				Why:     fmt.Sprintf("restic unlock would not remove lock %s (%s: %s), and this backend cannot delete single lock files", j.ShortID(), j.Verdict, j.Reason),
+				Hint:    fmt.Sprintf("use `lockwatch unlock %s --all --yes` if no restic runs anywhere on this repository", repo),
+				Refusal: refusal(RefusedWouldLeave, &j, nil)}
 		}
 	}
 	return willRemove, nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +138,11 @@ func TestLiveBackupIsKept(t *testing.T) {
 	var refused *check.RefusedError
 	if !errors.As(err, &refused) || !strings.Contains(err.Error(), "is live") {
 		t.Fatalf("unlock --lock of a live lock: %v", err)
+	}
+	// The app says it from its ID and facts, the lock's own reason among them.
+	if f := refused.Refusal.Facts; refused.Refusal.ID != check.RefusedInUse || f["Lock"] != live.LockID[:8] || f["Verdict"] != "live" ||
+		(f["ReasonID"] != lock.WhyRunning && f["ReasonID"] != lock.WhyRunningNear) || f["PID"] != strconv.Itoa(live.PID) {
+		t.Errorf("refusal %+v", refused.Refusal)
 	}
 	if !hasFile(repo, live.LockID) {
 		t.Fatal("--lock without --force removed a live lock")
@@ -291,6 +297,9 @@ func TestRESTBackend(t *testing.T) {
 		var refused *check.RefusedError
 		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "SIGHUP") {
 			t.Fatalf("unlock with a reused PID over REST: %v", err)
+		}
+		if f := refused.Refusal.Facts; refused.Refusal.ID != check.RefusedPIDReused || f["PID"] != strconv.Itoa(dead.PID) || f["Name"] != "sleep" {
+			t.Errorf("refusal %+v", refused.Refusal)
 		}
 		if !demotest.Running(squatter) {
 			t.Fatal("the process that reused the PID was killed")
