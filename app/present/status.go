@@ -188,7 +188,7 @@ func reason(w lock.Why, english string) string {
 	}
 	switch w.ID {
 	case lock.WhyInvalid:
-		return english // the decoder's words about a broken file: technical, kept as they are
+		return problem(w.Facts["Kind"], english)
 	case lock.WhyExpired:
 		return lang.X("reason.expired", "not refreshed for {{.Age}} (restic treats locks older than 30m as stale)", f)
 	case lock.WhyOtherHost:
@@ -211,6 +211,30 @@ func reason(w lock.Why, english string) string {
 		return lang.X("reason.wrapper-near", "process {{.PID}} ({{.Name}}) is running and started within {{.Margin}} of the lock's time (start times are exact only to a few seconds); it is not named restic, but may be a wrapper", f)
 	case lock.WhyUnchanged:
 		return lang.X("reason.unchanged", "lock unchanged for {{.Age}}; a running restic rewrites its lock every {{.Every}}", f)
+	}
+	return english
+}
+
+// problem says what is wrong with a lock file that is no lock: in the
+// user's language, with the decoder's own technical words where they add
+// something (which error, what size).
+func problem(kind, english string) string {
+	f := facts{"Problem": english}
+	switch kind {
+	case lock.ProblemEmpty:
+		return lang.X("problem.empty", "empty lock file (0 bytes), left by an interrupted write")
+	case lock.ProblemHash:
+		return lang.X("problem.hash", "content does not match its name (hash mismatch)")
+	case lock.ProblemMAC:
+		return lang.X("problem.mac", "cannot be decrypted: MAC check failed (corrupt, or written with another repository's key)")
+	case lock.ProblemTooLarge:
+		return lang.X("problem.too-large", "{{.Problem}}", f)
+	case lock.ProblemUndecodable:
+		return lang.X("problem.undecodable", "{{.Problem}}", f)
+	case lock.ProblemMalformed:
+		return lang.X("problem.malformed", "{{.Problem}}", f)
+	case lock.ProblemUnreadable:
+		return lang.X("problem.unreadable", "{{.Problem}}", f)
 	}
 	return english
 }

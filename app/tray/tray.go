@@ -249,7 +249,9 @@ func (t *Tray) show(st check.Status) {
 	defer t.mu.Unlock()
 	t.st = st
 	items := TrayMenu(st, login, t.note, Actions{
-		Unlock:        func(repo string) { t.do("Unlock "+repo, unlockStale(repo, "tray")) },
+		Unlock: func(repo string) {
+			t.do(lang.L("Unlock {{.Repo}}", map[string]any{"Repo": repo}), unlockStale(repo, "tray"))
+		},
 		Check:         t.check,
 		SetAutoUnlock: t.setAutoUnlock,
 		Details:       func(repo string) { t.open("repo/" + repo) },

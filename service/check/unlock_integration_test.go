@@ -218,11 +218,11 @@ func TestInvalidLockFiles(t *testing.T) {
 	if st.State != check.StateStale {
 		t.Errorf("state %s with invalid lock files", st.State)
 	}
-	if l := findLock(t, st, empty); l.Verdict != lock.Invalid || !strings.Contains(l.Reason, "empty") {
-		t.Errorf("empty lock file: %s: %s", l.Verdict, l.Reason)
+	if l := findLock(t, st, empty); l.Verdict != lock.Invalid || !strings.Contains(l.Reason, "empty") || l.Why.Facts["Kind"] != lock.ProblemEmpty {
+		t.Errorf("empty lock file: %s: %s %+v", l.Verdict, l.Reason, l.Why)
 	}
-	if l := findLock(t, st, garbage); l.Verdict != lock.Invalid || !strings.Contains(l.Reason, "cannot be read") {
-		t.Errorf("garbage lock file: %s: %s", l.Verdict, l.Reason)
+	if l := findLock(t, st, garbage); l.Verdict != lock.Invalid || !strings.Contains(l.Reason, "cannot be read") || l.Why.Facts["Kind"] != lock.ProblemUnreadable {
+		t.Errorf("garbage lock file: %s: %s %+v", l.Verdict, l.Reason, l.Why)
 	}
 	// Plain unlock leaves them (as restic does); naming one removes it.
 	res, err := unlock(t, c, "r0", check.UnlockOptions{})

@@ -22,7 +22,21 @@ type Lock struct {
 	// lock (empty, undecryptable, malformed). The other fields are then
 	// meaningless and the verdict is Invalid.
 	Problem string `json:"-"`
+	// ProblemKind names the kind of Problem (ProblemEmpty and the others),
+	// for the app to say in its user's language.
+	ProblemKind string `json:"-"`
 }
+
+// The kinds of a lock file's problem.
+const (
+	ProblemEmpty       = "empty"       // 0 bytes: an interrupted write
+	ProblemTooLarge    = "too-large"   // larger than a lock can be
+	ProblemHash        = "hash"        // content does not match its name
+	ProblemMAC         = "mac"         // does not decrypt with the repository's key
+	ProblemUndecodable = "undecodable" // cannot be decrypted or decompressed otherwise
+	ProblemMalformed   = "malformed"   // decoded, but no lock record
+	ProblemUnreadable  = "unreadable"  // restic could not read it
+)
 
 // ShortID is the first 8 hex digits, as restic prints storage IDs.
 func (l Lock) ShortID() string {
@@ -38,21 +52,22 @@ func (l Lock) ShortID() string {
 func Parse(id string, data []byte) (Lock, error) {
 	l := Lock{ID: id}
 	if err := json.Unmarshal(data, &l); err != nil {
-		return Unreadable(id, fmt.Sprintf("not a lock record: %v", err)), err
+		return Unreadable(id, ProblemMalformed, fmt.Sprintf("not a lock record: %v", err)), err
 	}
 	l.ID = id
 	switch {
 	case l.Time.IsZero():
-		return Unreadable(id, "lock record has no time"), fmt.Errorf("lock %s has no time", shortID(id))
+		return Unreadable(id, ProblemMalformed, "lock record has no time"), fmt.Errorf("lock %s has no time", shortID(id))
 	case l.PID <= 0:
-		return Unreadable(id, fmt.Sprintf("lock record has no valid PID (%d)", l.PID)), fmt.Errorf("lock %s has no valid PID", shortID(id))
+		return Unreadable(id, ProblemMalformed, fmt.Sprintf("lock record has no valid PID (%d)", l.PID)), fmt.Errorf("lock %s has no valid PID", shortID(id))
 	}
 	return l, nil
 }
 
-// Unreadable is the Lock for a file that could not be read as a lock.
-func Unreadable(id, problem string) Lock {
-	return Lock{ID: id, Problem: problem}
+// Unreadable is the Lock for a file that could not be read as a lock:
+// its problem's kind, and the problem in English.
+func Unreadable(id, kind, problem string) Lock {
+	return Lock{ID: id, Problem: problem, ProblemKind: kind}
 }
 
 func shortID(id string) string { return Lock{ID: id}.ShortID() }

@@ -75,7 +75,7 @@ type Why struct {
 
 // The reasons' IDs.
 const (
-	WhyInvalid       = "invalid"       // Problem
+	WhyInvalid       = "invalid"       // Problem, Kind (a Problem kind)
 	WhyExpired       = "expired"       // Age
 	WhyOtherHost     = "other-host"    // PID, Host, Ago
 	WhyUninspectable = "uninspectable" // PID, Error, Ago
@@ -99,7 +99,7 @@ func judged(v Verdict, english, id string, facts map[string]string) Judgement {
 func Judge(l Lock, now time.Time, host string, probe ProcessProbe) Judgement {
 	pid := strconv.Itoa(l.PID)
 	if l.Problem != "" {
-		return judged(Invalid, l.Problem, WhyInvalid, map[string]string{"Problem": l.Problem})
+		return judged(Invalid, l.Problem, WhyInvalid, map[string]string{"Problem": l.Problem, "Kind": l.ProblemKind})
 	}
 	age := now.Sub(l.Time)
 	if age > StaleAfter {

@@ -56,7 +56,7 @@ func TestJudge(t *testing.T) {
 		{"another user's process (start hidden)", lockAt(3*time.Minute, here), hidden, Live, "exists"},
 		{"process cannot be inspected", lockAt(3*time.Minute, here), broken, Fresh, "could not inspect process 14433"},
 		// Files that are no lock at all.
-		{"unreadable file", Unreadable(strings.Repeat("cd", 32), "empty lock file (0 bytes)"), mustNotProbe, Invalid, "empty lock file (0 bytes)"},
+		{"unreadable file", Unreadable(strings.Repeat("cd", 32), ProblemEmpty, "empty lock file (0 bytes)"), mustNotProbe, Invalid, "empty lock file (0 bytes)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

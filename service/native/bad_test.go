@@ -42,11 +42,21 @@ func TestBadLockFiles(t *testing.T) {
 	clear(zeroIV[:ivSize])
 
 	type bad struct {
-		name, id, problem string
-		cached            bool // decoded from bytes that match their name: final
+		name, id, problem, kind string
+		cached                  bool // decoded from bytes that match their name: final
 	}
 	var cases []bad
-	add := func(name, id, problem string, cached bool) { cases = append(cases, bad{name, id, problem, cached}) }
+	add := func(name, id, problem string, cached bool) {
+		kind := lock.ProblemMalformed
+		for _, k := range [][2]string{{problemEmpty, lock.ProblemEmpty}, {problemHash, lock.ProblemHash}, {problemMAC, lock.ProblemMAC},
+			{problemDecrypt, lock.ProblemUndecodable}, {problemDecoding, lock.ProblemUndecodable}} {
+			if strings.HasPrefix(problem, k[0]) {
+				kind = k[1]
+				break
+			}
+		}
+		cases = append(cases, bad{name, id, problem, kind, cached})
+	}
 
 	id := randomID(t)
 	writeNamed(t, d.LocksDir, id, nil)
@@ -98,8 +108,8 @@ func TestBadLockFiles(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ReadLock: %v (want a Lock with a Problem)", err)
 			}
-			if !strings.HasPrefix(l.Problem, c.problem) {
-				t.Errorf("problem %q, want it to start with %q", l.Problem, c.problem)
+			if !strings.HasPrefix(l.Problem, c.problem) || l.ProblemKind != c.kind {
+				t.Errorf("problem %q (%s), want it to start with %q (%s)", l.Problem, l.ProblemKind, c.problem, c.kind)
 			}
 			j := lock.Judge(l, time.Now(), host, process.Lookup)
 			if j.Verdict != lock.Invalid || j.Reason != l.Problem {

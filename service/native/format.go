@@ -155,18 +155,18 @@ func problemTooLarge(size int64) string {
 // that is no lock comes back with its Problem set.
 func decodeLock(key *cryptoKey, version uint, id string, data []byte) lock.Lock {
 	if len(data) == 0 {
-		return lock.Unreadable(id, problemEmpty)
+		return lock.Unreadable(id, lock.ProblemEmpty, problemEmpty)
 	}
 	plain, err := key.open(data)
 	switch {
 	case errors.Is(err, errUnauthenticated):
-		return lock.Unreadable(id, problemMAC)
+		return lock.Unreadable(id, lock.ProblemMAC, problemMAC)
 	case err != nil:
-		return lock.Unreadable(id, problemDecrypt+err.Error())
+		return lock.Unreadable(id, lock.ProblemUndecodable, problemDecrypt+err.Error())
 	}
 	js, err := decodeUnpacked(version, plain)
 	if err != nil {
-		return lock.Unreadable(id, problemDecoding+err.Error())
+		return lock.Unreadable(id, lock.ProblemUndecodable, problemDecoding+err.Error())
 	}
 	l, _ := lock.Parse(id, js) // a malformed record comes back with its Problem set
 	return l

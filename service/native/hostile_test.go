@@ -56,7 +56,7 @@ func TestHugeLockFileLocal(t *testing.T) {
 	for _, l := range locks {
 		got[l.ID] = l
 	}
-	if l := got[huge]; l.Problem != "lock file is 2.0 GiB (2147483648 bytes), more than the 64 KiB a lock can be" {
+	if l := got[huge]; l.Problem != "lock file is 2.0 GiB (2147483648 bytes), more than the 64 KiB a lock can be" || l.ProblemKind != lock.ProblemTooLarge {
 		t.Errorf("2 GiB lock: %+v", l)
 	}
 	if l := got[orphan.LockID]; l.Problem != "" || l.PID != orphan.PID {

@@ -282,11 +282,11 @@ func (r *Repo) ReadLock(ctx context.Context, id string) (lock.Lock, error) {
 	if listed && size == 0 {
 		// Not cached: on a backend without atomic uploads, the same name
 		// may yet get its content.
-		return lock.Unreadable(id, problemEmpty), nil
+		return lock.Unreadable(id, lock.ProblemEmpty, problemEmpty), nil
 	}
 	if listed && size > maxSmallFile {
 		// Not read at all: no lock is that large.
-		return lock.Unreadable(id, problemTooLarge(size)), nil
+		return lock.Unreadable(id, lock.ProblemTooLarge, problemTooLarge(size)), nil
 	}
 	key, version, err := r.keyAndVersion(ctx)
 	if err != nil {
@@ -299,17 +299,17 @@ func (r *Repo) ReadLock(ctx context.Context, id string) (lock.Lock, error) {
 		return lock.Lock{}, &goneError{id: id}
 	case errors.As(err, &tooLarge):
 		// A listing without sizes (REST API v1) did not tell.
-		return lock.Unreadable(id, problemTooLarge(tooLarge.size)), nil
+		return lock.Unreadable(id, lock.ProblemTooLarge, problemTooLarge(tooLarge.size)), nil
 	case err != nil:
 		return lock.Lock{}, fmt.Errorf("reading lock %s: %w", lock.Lock{ID: id}.ShortID(), err)
 	}
 	if len(data) == 0 {
-		return lock.Unreadable(id, problemEmpty), nil
+		return lock.Unreadable(id, lock.ProblemEmpty, problemEmpty), nil
 	}
 	if !matchesID(id, data) {
 		// Not cached either: a partial read or an upload in progress
 		// looks the same, and may be whole next time.
-		return lock.Unreadable(id, problemHash), nil
+		return lock.Unreadable(id, lock.ProblemHash, problemHash), nil
 	}
 	// From here the bytes are exactly the ones the ID names, so whatever
 	// they decode to (a lock, or a problem) is final for this key.

@@ -71,18 +71,18 @@ func (c *CLI) ReadLock(ctx context.Context, id string) (lock.Lock, error) {
 		case errors.Is(err, fs.ErrNotExist):
 			return lock.Lock{}, &Error{Kind: KindNotFound, Op: "cat lock", ExitCode: -1, Detail: "lock " + id[:8] + " no longer exists"}
 		case err == nil && fi.Size() == 0:
-			return lock.Unreadable(id, "empty lock file (0 bytes), left by an interrupted write"), nil
+			return lock.Unreadable(id, lock.ProblemEmpty, "empty lock file (0 bytes), left by an interrupted write"), nil
 		}
 	}
 	out, err := c.run(ctx, "cat lock", maxLockOutput, "cat", "lock", id, "--no-lock")
 	var rerr *Error
 	if errors.Is(err, errOutputTooLarge) {
-		return lock.Unreadable(id, "restic cat lock printed more than the "+humanize.IBytes(maxLockOutput)+" a lock can be"), nil
+		return lock.Unreadable(id, lock.ProblemTooLarge, "restic cat lock printed more than the "+humanize.IBytes(maxLockOutput)+" a lock can be"), nil
 	}
 	if errors.As(err, &rerr) && rerr.Kind == KindFailed {
 		// The repository answered the listing, so a failure on this one
 		// file is about the file: corrupt, written with another key, or not JSON.
-		return lock.Unreadable(id, "cannot be read: "+rerr.Detail), nil
+		return lock.Unreadable(id, lock.ProblemUnreadable, "cannot be read: "+rerr.Detail), nil
 	}
 	if err != nil {
 		return lock.Lock{}, err
