@@ -23,8 +23,10 @@ export LANGUAGE := en
 # metrics and the alert rules in docs/prometheus.
 # lintian, desktop-file-utils, appstream and debootstrap check and install
 # the .deb (make package-test); nsis builds the Windows installer.
-# fonts-noto-cjk: Fyne draws Chinese and Japanese with the system's fonts.
-APT_BARE_PACKAGES := gnome-keyring xfce4-panel dunst xdotool systemd wine wine64 prometheus lintian desktop-file-utils appstream debootstrap nsis fonts-noto-cjk
+# fonts-noto-cjk: Fyne draws Chinese and Japanese with the system's fonts;
+# locales: localedef makes the Japanese and Chinese locales Wine takes a
+# Windows display language from (in a temp dir: the system's stay as they are).
+APT_BARE_PACKAGES := gnome-keyring xfce4-panel dunst xdotool systemd wine wine64 prometheus lintian desktop-file-utils appstream debootstrap nsis fonts-noto-cjk locales
 APT_PACKAGES := dpkg-dev restic rclone openssh-server strace gcc pkg-config libgl1-mesa-dev xorg-dev xvfb dbus x11-utils imagemagick gcc-mingw-w64-x86-64
 
 # The tests that drive restic run twice: with Debian 12's restic (0.14, from
@@ -104,7 +106,7 @@ screenshots: deps
 # platform/process's tests, and the Windows CLI and service against real
 # repositories (about a minute; part of make test too).
 wine-test: deps
-	$(GO) test -count=1 -timeout 30m -run 'UnderWine' ./platform/... .
+	$(GO) test -count=1 -timeout 30m -run 'UnderWine' ./platform/... ./app/i18n .
 
 bench-tray: deps
 	$(GO) test -count=1 -run '^$$' -bench BenchmarkTrayAtRest -benchtime 1x .

@@ -19,6 +19,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
+	"golang.org/x/text/language"
 
 	"github.com/lockwatch/lockwatch/service/config"
 )
@@ -36,12 +37,14 @@ var Languages = config.Languages
 var Endonyms = map[string]string{"en": "English", "zh-Hans": "简体中文", "ja": "日本語"}
 
 // UseConfigured makes the app speak the language the config at path asks
-// for; a config that cannot be read leaves the OS's.
+// for; without a config that can be read, the OS's.
 func UseConfigured(path string) {
+	language := "auto"
 	if cfg, err := config.Load(path); err == nil {
-		if err := Use(cfg.Defaults.Language); err != nil {
-			fyne.LogError("language", err)
-		}
+		language = cfg.Defaults.Language
+	}
+	if err := Use(language); err != nil {
+		fyne.LogError("language", err)
 	}
 }
 
@@ -69,10 +72,13 @@ var localeOf = map[string]string{"en": "en", "zh-Hans": "zh_CN", "ja": "ja"}
 // exactly; Fyne's own words stay in the OS's language there.
 func Use(language string) error {
 	if language == "" || language == "auto" {
+		// On Windows the display language decides, not the locale Fyne reads.
+		if best := closest(osLanguages()); best != "" {
+			return register(best)
+		}
 		return nil
 	}
-	file, ok := Files[language]
-	if !ok {
+	if _, ok := Files[language]; !ok {
 		return fmt.Errorf("language %q: choose one of %v", language, Languages)
 	}
 	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" && runtime.GOOS != "android" && runtime.GOOS != "ios" {
@@ -86,7 +92,13 @@ func Use(language string) error {
 		}
 		// LC_ALL or LANG is C: Fyne ignores LANGUAGE then.
 	}
-	data, err := translations.ReadFile(path.Join("translations", file))
+	return register(language)
+}
+
+// register files language's catalogue under the OS's locale, which Fyne
+// then matches exactly.
+func register(language string) error {
+	data, err := translations.ReadFile(path.Join("translations", Files[language]))
 	if err != nil {
 		return err
 	}
@@ -95,6 +107,29 @@ func Use(language string) error {
 		return err
 	}
 	return lang.AddTranslationsForLocale(data, lang.SystemLocale())
+}
+
+// ours are the languages of the catalogue, in the order closest answers.
+var ours = []string{"en", "zh-Hans", "ja"}
+
+// closest is the language of ours closest to the OS's languages (BCP 47
+// tags, most preferred first), "" when none is given.
+func closest(osLanguages []string) string {
+	var tags []language.Tag
+	for _, l := range osLanguages {
+		if t, err := language.Parse(l); err == nil {
+			tags = append(tags, t)
+		}
+	}
+	if len(tags) == 0 {
+		return ""
+	}
+	supported := make([]language.Tag, len(ours))
+	for i, l := range ours {
+		supported[i] = language.MustParse(l)
+	}
+	_, i, _ := language.NewMatcher(supported).Match(tags...)
+	return ours[i]
 }
 
 // everyPluralForm gives each plural message of a catalogue every CLDR

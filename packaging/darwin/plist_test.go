@@ -6,21 +6,25 @@ import (
 	"bytes"
 	"os"
 	"regexp"
+	"slices"
 	"testing"
 
 	"howett.net/plist"
+
+	"github.com/lockwatch/lockwatch/app/i18n"
 )
 
 type infoPlist struct {
-	Name           string `plist:"CFBundleName"`
-	Executable     string `plist:"CFBundleExecutable"`
-	Identifier     string `plist:"CFBundleIdentifier"`
-	PackageType    string `plist:"CFBundlePackageType"`
-	ShortVersion   string `plist:"CFBundleShortVersionString"`
-	Version        string `plist:"CFBundleVersion"`
-	MinimumSystem  string `plist:"LSMinimumSystemVersion"`
-	UIElement      bool   `plist:"LSUIElement"`
-	HighResolution bool   `plist:"NSHighResolutionCapable"`
+	Name           string   `plist:"CFBundleName"`
+	Executable     string   `plist:"CFBundleExecutable"`
+	Identifier     string   `plist:"CFBundleIdentifier"`
+	PackageType    string   `plist:"CFBundlePackageType"`
+	ShortVersion   string   `plist:"CFBundleShortVersionString"`
+	Version        string   `plist:"CFBundleVersion"`
+	MinimumSystem  string   `plist:"LSMinimumSystemVersion"`
+	UIElement      bool     `plist:"LSUIElement"`
+	HighResolution bool     `plist:"NSHighResolutionCapable"`
+	Localizations  []string `plist:"CFBundleLocalizations"`
 	URLTypes       []struct {
 		Name    string   `plist:"CFBundleURLName"`
 		Schemes []string `plist:"CFBundleURLSchemes"`
@@ -64,6 +68,14 @@ func TestInfoPlist(t *testing.T) {
 	}
 	if len(info.URLTypes) != 1 || len(info.URLTypes[0].Schemes) != 1 || info.URLTypes[0].Schemes[0] != "lockwatch" {
 		t.Errorf("URL schemes %+v; want lockwatch://", info.URLTypes)
+	}
+	var languages []string
+	for l := range i18n.Files {
+		languages = append(languages, l)
+	}
+	slices.Sort(languages)
+	if !slices.Equal(info.Localizations, languages) {
+		t.Errorf("CFBundleLocalizations %q; want the app's languages %q", info.Localizations, languages)
 	}
 	if !info.HighResolution || info.MinimumSystem == "" {
 		t.Errorf("NSHighResolutionCapable %v, LSMinimumSystemVersion %q", info.HighResolution, info.MinimumSystem)
