@@ -146,7 +146,7 @@ func runImport(cmd *cobra.Command, opts importFlags) error {
 		c := offer[i]
 		o := discover.ImportOptions{PasswordDir: passwordDir}
 		if c.Missing != "" && opts.yes {
-			fmt.Fprintf(stderr, "Skipped %q: %s; import it by its number at a terminal if it is meant to be there.\n", c.Name, c.Missing)
+			fmt.Fprintf(stderr, "Skipped %q: there is no restic repository at %s; import it by its number at a terminal if it is meant to be there.\n", c.Name, c.Missing)
 			continue
 		}
 		if c.NeedsPassword() && opts.yes {
@@ -228,7 +228,7 @@ func details(c discover.Candidate) []string {
 		return []string{fmt.Sprintf("already configured as %q", c.Configured)}
 	}
 	if c.Missing != "" {
-		lines = append(lines, "not found: "+c.Missing)
+		lines = append(lines, "not found: there is no restic repository at "+c.Missing)
 	}
 	if c.NeedsPassword() {
 		lines = append(lines, "password: none found; you are asked for it (it goes to the OS keyring)")
@@ -253,7 +253,7 @@ func details(c discover.Candidate) []string {
 		lines = append(lines, "also in "+o.String())
 	}
 	for _, n := range c.Notes {
-		lines = append(lines, "note: "+n)
+		lines = append(lines, "note: "+n.String())
 	}
 	return lines
 }

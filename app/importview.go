@@ -149,7 +149,7 @@ func (v *ImportView) newRow(c discover.Candidate) *importRow {
 		r.check.Disable()
 		r.say(lang.L("Already watched as “{{.Repo}}”.", map[string]any{"Repo": c.Configured}), widget.MediumImportance)
 	case c.Missing != "":
-		r.say(lang.L("Not ticked: {{.Why}}.", map[string]any{"Why": c.Missing}), widget.MediumImportance)
+		r.say(lang.L("Not ticked: there is no restic repository at {{.Path}}.", map[string]any{"Path": c.Missing}), widget.MediumImportance)
 	default:
 		r.check.SetChecked(true)
 	}
@@ -190,7 +190,7 @@ func (r *importRow) content() fyne.CanvasObject {
 	if r.c.Configured == "" {
 		var lines []string
 		if !r.c.NeedsPassword() {
-			lines = append(lines, lang.L("Password: {{.Source}}", map[string]any{"Source": r.c.PasswordSource()}))
+			lines = append(lines, lang.L("Password: {{.Source}}", map[string]any{"Source": passwordSource(r.c.PasswordKind(), r.c.PasswordFile)}))
 		}
 		if r.c.AutoUnlock != "" {
 			lines = append(lines, lang.L("Auto-unlock: {{.Level}}", map[string]any{"Level": present.LevelName(r.c.AutoUnlock)}))
@@ -198,7 +198,10 @@ func (r *importRow) content() fyne.CanvasObject {
 		for _, o := range r.c.Also {
 			lines = append(lines, lang.L("Also in {{.Where}}", map[string]any{"Where": homeShort(o.String())}))
 		}
-		lines = append(lines, r.c.Notes...)
+		for _, n := range r.c.Notes {
+			text, _ := noteText(n)
+			lines = append(lines, text)
+		}
 		if len(lines) > 0 {
 			notes := widget.NewLabel(strings.Join(lines, "\n"))
 			notes.Wrapping = fyne.TextWrapWord

@@ -42,7 +42,7 @@ func ReadAutorestic(path string) ([]Found, []Skipped, error) {
 			skipped = append(skipped, Skipped{Source: SourceAutorestic, File: path, Line: b.line, Reason: reason})
 			continue
 		}
-		if envNote != "" {
+		if envNote.ID != "" {
 			f.Notes = append(f.Notes, envNote)
 		}
 		found = append(found, f)
@@ -53,16 +53,16 @@ func ReadAutorestic(path string) ([]Found, []Skipped, error) {
 // readAutoresticEnv reads the .autorestic.env that autorestic loads from
 // beside its configuration. None is the usual case; one that cannot be
 // read gives a note, as it may hold the passwords.
-func readAutoresticEnv(config string) ([]envLine, string) {
+func readAutoresticEnv(config string) ([]envLine, Note) {
 	p := filepath.Join(filepath.Dir(config), ".autorestic.env")
 	data, err := readFile(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, ""
+		return nil, Note{}
 	case err != nil:
-		return nil, fmt.Sprintf("%s could not be read (%s): autorestic may take the password or credentials from it", p, errorReason(err))
+		return nil, newNote(NoteEnvFileUnreadable, fmt.Sprintf("%s could not be read (%s): autorestic may take the password or credentials from it", p, errorReason(err)), "Path", p, "Error", errorReason(err))
 	}
-	return parseEnvFile(data), ""
+	return parseEnvFile(data), Note{}
 }
 
 // autoresticPrefix is how autorestic names a backend's variables:
@@ -146,17 +146,17 @@ func autoresticBackend(file, name string, b *node, envFile [][2]string) (Found, 
 		passwordFromEnv = passwordFromEnv || (kv[0] == "RESTIC_PASSWORD" && kv[1] != "")
 	}
 	if passwordFromEnv {
-		note := "the password comes from .autorestic.env (" + prefix + "RESTIC_PASSWORD)"
+		note, preferred := "the password comes from .autorestic.env ("+prefix+"RESTIC_PASSWORD)", ""
 		if keyInFile {
-			note += ", which autorestic prefers to the one in the file"
+			note, preferred = note+", which autorestic prefers to the one in the file", "yes"
 		}
-		f.Notes = append(f.Notes, note)
+		f.note(NoteEnvFilePassword, note, "Var", prefix+"RESTIC_PASSWORD", "Preferred", preferred)
 	}
 	if f.Password == "" && f.PasswordFile == "" && f.PasswordCommand == "" {
-		f.Notes = append(f.Notes, fmt.Sprintf("no key in the file: autorestic takes it from %sRESTIC_PASSWORD or .autorestic.env", prefix))
+		f.note(NoteNoKey, fmt.Sprintf("no key in the file: autorestic takes it from %sRESTIC_PASSWORD or .autorestic.env", prefix), "Var", prefix+"RESTIC_PASSWORD")
 	}
 	if b.get("options") != nil {
-		f.Notes = append(f.Notes, "the backend's options (extra restic flags) are not carried over: lockwatch's config has no place for them")
+		f.note(NoteOptions, "the backend's options (extra restic flags) are not carried over: lockwatch's config has no place for them")
 	}
 	settle(&f)
 	return f, ""
@@ -182,6 +182,6 @@ func autoresticREST(f *Found, p string, rest *node) (string, string) {
 	}
 	applyEnv(f, "RESTIC_REST_USERNAME", user, true)
 	applyEnv(f, "RESTIC_REST_PASSWORD", pass, true)
-	f.Notes = append(f.Notes, "the REST user and password are passed as RESTIC_REST_USERNAME and RESTIC_REST_PASSWORD (restic 0.16.1 or later), not in the URL")
+	f.note(NoteRESTCredentials, "the REST user and password are passed as RESTIC_REST_USERNAME and RESTIC_REST_PASSWORD (restic 0.16.1 or later), not in the URL")
 	return "rest:" + p, ""
 }

@@ -23,22 +23,22 @@ func TestReadAutorestic(t *testing.T) {
 		Source: SourceAutorestic, File: file, Line: 23, Name: "remote",
 		Repository: "b2:myBucket:backup/home", Password: "CANARY-s3cr3t-autorestic-rotated",
 		Env:   secrets("B2_ACCOUNT_ID", "0041234567890", "B2_ACCOUNT_KEY", "CANARY-s3cr3t-b2-env"),
-		Notes: []string{"the password comes from .autorestic.env (AUTORESTIC_REMOTE_RESTIC_PASSWORD), which autorestic prefers to the one in the file"},
+		Notes: notes("the password comes from .autorestic.env (AUTORESTIC_REMOTE_RESTIC_PASSWORD), which autorestic prefers to the one in the file"),
 	}, {
 		Source: SourceAutorestic, File: file, Line: 30, Name: "rest",
 		Repository: "rest:https://rest.example.org/alice", Password: "CANARY-s3cr3t-autorestic",
 		Env:   secrets("RESTIC_REST_USERNAME", "alice", "RESTIC_REST_PASSWORD", "CANARY-s3cr3t-restpw"),
-		Notes: []string{"the REST user and password are passed as RESTIC_REST_USERNAME and RESTIC_REST_PASSWORD (restic 0.16.1 or later), not in the URL"},
+		Notes: notes("the REST user and password are passed as RESTIC_REST_USERNAME and RESTIC_REST_PASSWORD (restic 0.16.1 or later), not in the URL"),
 	}, {
 		// No key in the file: .autorestic.env has it.
 		Source: SourceAutorestic, File: file, Line: 37, Name: "nas",
 		Repository: "sftp:backup@nas.lan:/srv/restic/photos", Password: "CANARY-s3cr3t-autorestic-env",
-		Notes: []string{"the password comes from .autorestic.env (AUTORESTIC_NAS_RESTIC_PASSWORD)"},
+		Notes: notes("the password comes from .autorestic.env (AUTORESTIC_NAS_RESTIC_PASSWORD)"),
 	}, {
 		// A relative local path is relative to the configuration file.
 		Source: SourceAutorestic, File: file, Line: 40, Name: "beside",
 		Repository: filepath.Join("testdata/autorestic", "repos/beside"), Password: "CANARY-s3cr3t-autorestic",
-		Notes: []string{"the backend's options (extra restic flags) are not carried over: lockwatch's config has no place for them"},
+		Notes: notes("the backend's options (extra restic flags) are not carried over: lockwatch's config has no place for them"),
 	}})
 	checkSkipped(t, skipped, []Skipped{{SourceAutorestic, file, 47, `backend "ftp" has type "ftp", which is not a backend lockwatch knows`}})
 }
@@ -59,7 +59,7 @@ func TestAutoresticEnvFile(t *testing.T) {
 		Source: SourceAutorestic, File: file, Line: 15, Name: "usb-disk",
 		Repository: "/media/alice/usb-disk/restic", Password: "CANARY-s3cr3t-usb-disk",
 		Env:   secrets("RESTIC_CACHE_DIR", "/var/cache/restic-usb-disk"),
-		Notes: []string{"the password comes from .autorestic.env (AUTORESTIC_USB_DISK_RESTIC_PASSWORD)"},
+		Notes: notes("the password comes from .autorestic.env (AUTORESTIC_USB_DISK_RESTIC_PASSWORD)"),
 	}})
 	checkSkipped(t, skipped, nil)
 	checkNothingPrinted(t, found)
@@ -75,10 +75,10 @@ func TestAutoresticEnvFile(t *testing.T) {
 	if err := os.WriteFile(yml, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	noKey := []string{
+	noKey := notes(
 		"no key in the file: autorestic takes it from AUTORESTIC_USB_DISK_RESTIC_PASSWORD or .autorestic.env",
 		"no password source found: type its password when importing (it goes to the OS keyring)",
-	}
+	)
 	usb.File = yml
 	disk := Found{Source: SourceAutorestic, File: yml, Line: 15, Name: "usb-disk", Repository: "/media/alice/usb-disk/restic", Notes: noKey}
 	found, _, err = ReadAutorestic(yml)
@@ -90,8 +90,8 @@ func TestAutoresticEnvFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	note := envFile + " could not be read (not a regular file): autorestic may take the password or credentials from it"
-	usb.Notes = []string{note}
-	disk.Notes = slices.Concat(noKey, []string{note})
+	usb.Notes = notes(note)
+	disk.Notes = slices.Concat(noKey, notes(note))
 	found, _, err = ReadAutorestic(yml)
 	checkErr(t, err, "")
 	checkFound(t, found, []Found{usb, disk})
@@ -110,7 +110,7 @@ func checkNothingPrinted(t *testing.T, found []Found) {
 		}
 	}
 	for _, f := range found {
-		b.WriteString(f.String() + f.PasswordSource() + strings.Join(f.Notes, "\n"))
+		b.WriteString(f.String() + f.PasswordSource() + strings.Join(noteTexts(f.Notes), "\n"))
 		if err := json.NewEncoder(&b).Encode([]any{f.Password, f.Env}); err != nil {
 			t.Fatal(err)
 		}

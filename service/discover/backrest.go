@@ -2,6 +2,7 @@ package discover
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/lockwatch/lockwatch/service/config"
@@ -71,9 +72,9 @@ func backrestRepo(path string, i int, r *node) (Found, string) {
 			k, v, ok := strings.Cut(e.text, "=")
 			switch {
 			case e.kind != scalarNode || !ok || !isEnvName(k):
-				f.Notes = append(f.Notes, fmt.Sprintf("env entry #%d is not KEY=VALUE: left out", j+1))
+				f.note(NoteEnvEntry, fmt.Sprintf("env entry #%d is not KEY=VALUE: left out", j+1), "N", strconv.Itoa(j+1))
 			case strings.Contains(v, "${"):
-				f.Notes = append(f.Notes, fmt.Sprintf("env %s refers to a variable in Backrest's own environment: left out, set it yourself", k))
+				f.note(NoteEnvRef, fmt.Sprintf("env %s refers to a variable in Backrest's own environment: left out, set it yourself", k), "Name", k)
 			default:
 				applyEnv(&f, k, unquoteEnvValue(v), true)
 			}
@@ -92,7 +93,7 @@ func backrestRepo(path string, i int, r *node) (Found, string) {
 
 	if au, _ := r.str("autoUnlock"); au == "true" {
 		f.AutoUnlock = config.AutoUnlockStale
-		f.Notes = append(f.Notes, `Backrest's autoUnlock becomes auto_unlock = "stale": lockwatch removes only locks whose process is gone, where Backrest removed every lock before its own runs`)
+		f.note(NoteBackrestUnlock, `Backrest's autoUnlock becomes auto_unlock = "stale": lockwatch removes only locks whose process is gone, where Backrest removed every lock before its own runs`)
 	}
 	settle(&f)
 	return f, ""

@@ -17,22 +17,22 @@ func TestReadBackrest(t *testing.T) {
 		Repository: "/mnt/backup/restic",
 		Password:   "CANARY-s3cr3t-backrest",
 		AutoUnlock: config.AutoUnlockStale,
-		Notes:      []string{`Backrest's autoUnlock becomes auto_unlock = "stale": lockwatch removes only locks whose process is gone, where Backrest removed every lock before its own runs`},
+		Notes:      notes(`Backrest's autoUnlock becomes auto_unlock = "stale": lockwatch removes only locks whose process is gone, where Backrest removed every lock before its own runs`),
 	}, {
 		Source: SourceBackrest, File: file, Line: 23, Name: "b2-offsite", // "b2/offsite": no '/' in a name
 		Repository: "s3:s3.us-west-004.backblazeb2.com/my-bucket/laptop",
 		Password:   "CANARY-s3cr3t-backrest",
 		// The quotes Backrest strips are stripped; ${…} is Backrest's to fill in.
 		Env: secrets("AWS_ACCESS_KEY_ID", "004a1b2c3d4e5f60000000001", "AWS_SECRET_ACCESS_KEY", "CANARY-s3cr3t-aws"),
-		Notes: []string{
+		Notes: notes(
 			"env AWS_DEFAULT_REGION refers to a variable in Backrest's own environment: left out, set it yourself",
 			unsupportedNote([]string{"-o s3.bucket-lookup", "--limit-upload"}),
-		},
+		),
 	}, {
 		Source: SourceBackrest, File: file, Line: 35, Name: "nas",
 		Repository:      "sftp:backup@nas.lan:/srv/restic/laptop",
 		PasswordCommand: "pass show restic/CANARY-s3cr3t-token", // from env RESTIC_PASSWORD_COMMAND
-		Notes:           []string{unsupportedNote([]string{"-o sftp.command"})},
+		Notes:           notes(unsupportedNote([]string{"-o sftp.command"})),
 	}, {
 		Source: SourceBackrest, File: file, Line: 47, Name: "home",
 		Repository: "/srv/restic/home/",

@@ -194,7 +194,7 @@ func commandFound(f Found, env [][2]string, c resticCommand) (Found, string) {
 }
 
 // unsupportedNote tells the user which flags were left behind.
-func unsupportedNote(flags []string) string {
-	return "restic flags not carried over, as lockwatch's config has no place for them (the repository may need them to be reached): " +
-		strings.Join(flags, ", ")
+func unsupportedNote(flags []string) Note {
+	return newNote(NoteFlags, "restic flags not carried over, as lockwatch's config has no place for them (the repository may need them to be reached): "+
+		strings.Join(flags, ", "), "Flags", strings.Join(flags, ", "))
 }

@@ -26,7 +26,7 @@ func TestParseCrontab(t *testing.T) {
 	}, {
 		Source: SourceCron, File: file, Line: 9, Name: "laptop",
 		Repository: "sftp:backup@nas.lan:/srv/restic/laptop/", PasswordFile: pw, Env: aws,
-		Notes: []string{unsupportedNote([]string{"-o sftp.command"})},
+		Notes: notes(unsupportedNote([]string{"-o sftp.command"})),
 	}, {
 		// Inside sh -c '…'.
 		Source: SourceCron, File: file, Line: 12, Name: "home",

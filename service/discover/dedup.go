@@ -89,10 +89,11 @@ func merge(into *Found, dup Found) {
 	switch {
 	case !hasPassword(into) && hasPassword(&dup):
 		into.PasswordFile, into.PasswordCommand, into.Password = dup.PasswordFile, dup.PasswordCommand, dup.Password
-		into.Notes = dropNote(into.Notes, "no password source found")
-		into.Notes = append(into.Notes, "the password source comes from "+from)
+		into.Notes = dropNote(into.Notes, NoteNoPassword)
+		into.note(NotePasswordFrom, "the password source comes from "+from, "From", from)
 	case hasPassword(&dup) && (into.PasswordFile != dup.PasswordFile || into.PasswordCommand != dup.PasswordCommand || into.Password != dup.Password):
-		into.Notes = append(into.Notes, fmt.Sprintf("%s gives another password source (%s); this one is kept", from, dup.PasswordSource()))
+		into.note(NoteOtherPassword, fmt.Sprintf("%s gives another password source (%s); this one is kept", from, dup.PasswordSource()),
+			"From", from, "Kind", dup.PasswordKind(), "File", dup.PasswordFile)
 	}
 	for _, k := range envKeys(dup.Env) {
 		switch v, has := into.Env[k]; {
@@ -102,7 +103,7 @@ func merge(into *Found, dup Found) {
 			}
 			into.Env[k] = dup.Env[k]
 		case v != dup.Env[k]:
-			into.Notes = append(into.Notes, fmt.Sprintf("env %s has another value in %s; this one is kept", k, from))
+			into.note(NoteOtherEnv, fmt.Sprintf("env %s has another value in %s; this one is kept", k, from), "Name", k, "From", from)
 		}
 	}
 	if into.ResticprofileStatus == "" && dup.ResticprofileStatus != "" {
@@ -112,16 +113,17 @@ func merge(into *Found, dup Found) {
 		into.AutoUnlock = dup.AutoUnlock
 	}
 	for _, n := range dup.Notes {
-		if !strings.HasPrefix(n, "no password source found") {
-			into.Notes = append(into.Notes, dup.Source+": "+n)
+		if n.ID != NoteNoPassword {
+			n.From = dup.Source
+			into.Notes = append(into.Notes, n)
 		}
 	}
 }
 
-func dropNote(notes []string, prefix string) []string {
+func dropNote(notes []Note, id string) []Note {
 	out := notes[:0:0]
 	for _, n := range notes {
-		if !strings.HasPrefix(n, prefix) {
+		if n.ID != id {
 			out = append(out, n)
 		}
 	}

@@ -12,11 +12,11 @@ import (
 func TestDedup(t *testing.T) {
 	backrest := Found{Source: SourceBackrest, File: "/b/config.json", Line: 4, Name: "home",
 		Repository: "/srv/restic/home/", Env: secrets("AWS_ACCESS_KEY_ID", "a"),
-		Notes: []string{"no password source found: type its password when importing (it goes to the OS keyring)"}}
+		Notes: notes(newNote(NoteNoPassword, "no password source found: type its password when importing (it goes to the OS keyring)"))}
 	unit := Found{Source: SourceSystemd, File: "/u/restic.service", Line: 9, Name: "restic",
 		Repository: "/srv/restic/./home", PasswordFile: "/etc/pw",
 		Env:   secrets("AWS_ACCESS_KEY_ID", "b", "AWS_SECRET_ACCESS_KEY", "CANARY-2"),
-		Notes: []string{"a note of its own"}}
+		Notes: notes("a note of its own")}
 	cron := Found{Source: SourceCron, File: "crontab -l", Line: 3, Name: "home", Repository: "~/../../srv/restic/home", PasswordCommand: "pass x"}
 	other := Found{Source: SourceEnv, Name: "x", Repository: "s3:host/bucket/"}
 	same := Found{Source: SourceCron, File: "crontab -l", Line: 5, Name: "y", Repository: "s3:host/bucket"}
@@ -29,12 +29,12 @@ func TestDedup(t *testing.T) {
 		PasswordFile: "/etc/pw",
 		Env:          secrets("AWS_ACCESS_KEY_ID", "a", "AWS_SECRET_ACCESS_KEY", "CANARY-2"),
 		Also:         []Origin{{SourceSystemd, "/u/restic.service", 9}, {SourceCron, "crontab -l", 3}},
-		Notes: []string{
+		Notes: notes(
 			"the password source comes from systemd /u/restic.service:9",
 			"env AWS_ACCESS_KEY_ID has another value in systemd /u/restic.service:9; this one is kept",
 			"systemd: a note of its own",
 			"cron crontab -l:3 gives another password source (command); this one is kept",
-		},
+		),
 	}, {
 		Source: SourceEnv, Name: "x", Repository: "s3:host/bucket/",
 		Also: []Origin{{SourceCron, "crontab -l", 5}},

@@ -113,8 +113,8 @@ func TestDiscover(t *testing.T) {
 		"cron crontab -l:12 gives another password source (file /home/alice/.config/restic/password); this one is kept",
 		"the environment gives another password source (file /etc/restic/home.pw); this one is kept",
 	}
-	if !reflect.DeepEqual(home.Notes, wantNotes) {
-		t.Errorf("home's notes:\n  %q\nwant\n  %q", home.Notes, wantNotes)
+	if !reflect.DeepEqual(noteTexts(home.Notes), wantNotes) {
+		t.Errorf("home's notes:\n  %q\nwant\n  %q", noteTexts(home.Notes), wantNotes)
 	}
 
 	// The broken autorestic file is reported with its line; the other

@@ -120,7 +120,7 @@ type Found struct {
 	// Notes are what the user should know before importing: settings
 	// that could not be carried over, how a source's setting was mapped.
 	// They never contain secrets.
-	Notes []string
+	Notes []Note
 }
 
 // Origin returns where f was found.
@@ -130,6 +130,20 @@ func (f Found) Origin() Origin { return Origin{Source: f.Source, File: f.File, L
 func (f Found) Location() string {
 	r := config.Repo{Repository: f.Repository, RepositoryFile: f.RepositoryFile}
 	return r.Location()
+}
+
+// PasswordKind is how restic gets the password: "file", "command",
+// "plain" (found in plain text) or "" (none found).
+func (f Found) PasswordKind() string {
+	switch {
+	case f.PasswordFile != "":
+		return "file"
+	case f.PasswordCommand != "":
+		return "command"
+	case f.Password != "":
+		return "plain"
+	}
+	return ""
 }
 
 // PasswordSource says how restic gets the password, without revealing it.
@@ -165,7 +179,7 @@ func (f Found) String() string {
 	}
 	b.WriteString(")")
 	for _, n := range f.Notes {
-		b.WriteString("\n  note: " + n)
+		b.WriteString("\n  note: " + n.String())
 	}
 	return b.String()
 }

@@ -32,7 +32,7 @@ func TestFoundString(t *testing.T) {
 		Repository: "rest:https://alice:CANARY@rest.lan/alice/", Password: "CANARY",
 		Env: secrets("B", "CANARY", "A", "CANARY"), AutoUnlock: config.AutoUnlockStale,
 		Also:  []Origin{{SourceEnv, "", 0}},
-		Notes: []string{"a note"}}
+		Notes: notes("a note")}
 	want := `"nas" rest:https://alice:***@rest.lan/alice/ (backrest /b/config.json:7; also the environment; password: plain text (to go to the keyring); env: A, B; auto_unlock: stale)` +
 		"\n  note: a note"
 	if got := f.String(); got != want {

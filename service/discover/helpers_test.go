@@ -20,7 +20,38 @@ func plain(f Found) string {
 	}
 	return fmt.Sprintf("{Source:%s File:%s Line:%d Name:%q Repository:%q RepositoryFile:%q PasswordFile:%q PasswordCommand:%q Password:%q Env:%v AutoUnlock:%q Status:%q Profile:%q Also:%v Notes:%q}",
 		f.Source, f.File, f.Line, f.Name, f.Repository, f.RepositoryFile, f.PasswordFile, f.PasswordCommand, string(f.Password),
-		env, f.AutoUnlock, f.ResticprofileStatus, f.ResticprofileProfile, f.Also, f.Notes)
+		env, f.AutoUnlock, f.ResticprofileStatus, f.ResticprofileProfile, f.Also, noteTexts(f.Notes))
+}
+
+// notes are notes as the tests write them: an English text (a string) or
+// a Note. checkFound compares notes by their text; TestNotesHaveIDs checks
+// their IDs.
+func notes(items ...any) []Note {
+	var out []Note
+	for _, it := range items {
+		switch it := it.(type) {
+		case string:
+			out = append(out, Note{Text: it})
+		case Note:
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// noteTexts are the notes as the CLI prints them.
+func noteTexts(ns []Note) []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.String())
+	}
+	return out
+}
+
+// withoutNotes is f without its notes, which checkFound compares by text.
+func withoutNotes(f Found) Found {
+	f.Notes = nil
+	return f
 }
 
 func checkFound(t *testing.T, got, want []Found) {
@@ -31,7 +62,9 @@ func checkFound(t *testing.T, got, want []Found) {
 			t.Errorf("missing found #%d:\n  want %s", i, plain(want[i]))
 		case i >= len(want):
 			t.Errorf("unexpected found #%d:\n  got  %s", i, plain(got[i]))
-		case !reflect.DeepEqual(got[i], want[i]):
+		case !reflect.DeepEqual(noteTexts(got[i].Notes), noteTexts(want[i].Notes)):
+			t.Errorf("found #%d's notes:\n  got  %q\n  want %q", i, noteTexts(got[i].Notes), noteTexts(want[i].Notes))
+		case !reflect.DeepEqual(withoutNotes(got[i]), withoutNotes(want[i])):
 			t.Errorf("found #%d:\n  got  %s\n  want %s", i, plain(got[i]), plain(want[i]))
 		}
 	}

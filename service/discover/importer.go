@@ -24,10 +24,10 @@ type Candidate struct {
 	// location ("" when there is none): such a candidate is never added
 	// again.
 	Configured string
-	// Missing says that a local repository is not there ("" when it is, or
-	// when it is remote and not looked at): a profile that is only other
-	// profiles' template, a disk not plugged in. Such a candidate is
-	// imported only when the user picks it.
+	// Missing is the folder of a local repository that is not there (""
+	// when it is, or when it is remote and not looked at): a profile that
+	// is only other profiles' template, a disk not plugged in. Such a
+	// candidate is imported only when the user picks it.
 	Missing string
 }
 
@@ -69,8 +69,8 @@ func Offer(found []Found, cfg *config.Config) []Candidate {
 	return out
 }
 
-// missingLocal says why f's repository is not there, if it is local and
-// has no restic config file ("" otherwise).
+// missingLocal is the folder of f's repository if it is local and has no
+// restic config file ("" otherwise).
 func missingLocal(f Found) string {
 	if f.Repository == "" || hasBackendPrefix(f.Repository) {
 		return ""
@@ -78,7 +78,7 @@ func missingLocal(f Found) string {
 	home, _ := os.UserHomeDir()
 	dir := cleanLocal(strings.TrimPrefix(f.Repository, "local:"), home)
 	if _, err := os.Stat(filepath.Join(dir, "config")); errors.Is(err, fs.ErrNotExist) {
-		return "there is no restic repository at " + dir
+		return dir
 	}
 	return ""
 }

@@ -64,16 +64,16 @@ func settle(f *Found) {
 	if f.Password != "" && (f.PasswordFile != "" || f.PasswordCommand != "") {
 		// restic prefers the file or command; the plain-text copy is not needed.
 		f.Password = ""
-		f.Notes = append(f.Notes, "a plain-text password is also set, but restic uses the password file or command: it is not imported")
+		f.note(NotePlainAlso, "a plain-text password is also set, but restic uses the password file or command: it is not imported")
 	}
 	if f.PasswordFile != "" && f.PasswordCommand != "" {
-		f.Notes = append(f.Notes, "both a password file and a password command are set, which restic refuses: keep one when importing")
+		f.note(NoteFileAndCommand, "both a password file and a password command are set, which restic refuses: keep one when importing")
 	}
 	if f.Repository != "" && f.RepositoryFile != "" {
-		f.Notes = append(f.Notes, "both a repository and a repository file are set, which restic refuses: keep one when importing")
+		f.note(NoteRepoAndFile, "both a repository and a repository file are set, which restic refuses: keep one when importing")
 	}
 	if f.PasswordFile == "" && f.PasswordCommand == "" && f.Password == "" {
-		f.Notes = append(f.Notes, "no password source found: type its password when importing (it goes to the OS keyring)")
+		f.note(NoteNoPassword, "no password source found: type its password when importing (it goes to the OS keyring)")
 	}
 }
 

@@ -221,7 +221,7 @@ func (rp *resticprofile) profile(name string) (Found, string) {
 				s = filepath.Join(dir, s)
 			}
 			if !isAbsOrHome(s) {
-				f.Notes = append(f.Notes, "the status-file is relative to the directory resticprofile runs in: not wired up")
+				f.note(NoteStatusRelative, "the status-file is relative to the directory resticprofile runs in: not wired up")
 				continue
 			}
 			f.ResticprofileStatus = s

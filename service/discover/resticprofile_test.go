@@ -69,7 +69,7 @@ func TestResticprofileJSON(t *testing.T) {
 		Source: SourceResticprofile, File: file, Line: 6, Name: "default",
 		Repository: "b2:alice-backups:laptop", PasswordFile: "~/.config/resticprofile/b2.key",
 		Env:   secrets("B2_ACCOUNT_ID", "0041234567890", "B2_ACCOUNT_KEY", "CANARY-s3cr3t-json"),
-		Notes: []string{"the status-file is relative to the directory resticprofile runs in: not wired up"},
+		Notes: notes("the status-file is relative to the directory resticprofile runs in: not wired up"),
 	}})
 	checkSkipped(t, skipped, nil)
 }

@@ -74,7 +74,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	}
 	for _, f := range found {
 		out.WriteString(f.String() + f.GoString() + f.Location() + f.PasswordSource() + f.Repo().String())
-		out.WriteString(strings.Join(f.Notes, "\n"))
+		out.WriteString(strings.Join(noteTexts(f.Notes), "\n"))
 	}
 	for _, e := range errs {
 		out.WriteString(e.Error() + (&SourceError{Source: "x", Err: e}).Error())

@@ -35,7 +35,7 @@ func ReadSystemdUnit(path, home string) ([]Found, []Skipped, error) {
 	for _, p := range dropIns(path) {
 		d, err := readFile(p)
 		if err != nil {
-			u.unreadable = append(u.unreadable, fmt.Sprintf("drop-in %s could not be read: %s", p, errorReason(err)))
+			u.unreadable = append(u.unreadable, newNote(NoteUnreadable, fmt.Sprintf("drop-in %s could not be read: %s", p, errorReason(err)), "What", "drop-in", "Path", p, "Error", errorReason(err)))
 			u.unreadableAt = place{file: p}
 			continue
 		}
@@ -51,7 +51,11 @@ func ReadSystemdUnit(path, home string) ([]Found, []Skipped, error) {
 	add := func(f Found, at place, reason string) {
 		if reason != "" {
 			if len(u.unreadable) > 0 {
-				reason += " (" + strings.Join(u.unreadable, "; ") + ")"
+				var texts []string
+				for _, n := range u.unreadable {
+					texts = append(texts, n.Text)
+				}
+				reason += " (" + strings.Join(texts, "; ") + ")"
 			}
 			skipped = append(skipped, Skipped{Source: SourceSystemd, File: at.file, Line: at.line, Reason: reason})
 			return
@@ -59,7 +63,7 @@ func ReadSystemdUnit(path, home string) ([]Found, []Skipped, error) {
 		f.Notes = append(f.Notes, u.unreadable...)
 		if u.user != "" && u.user != "root" && u.user != "0" {
 			// lockwatch runs as whoever imports, who may not be that user.
-			f.Notes = append(f.Notes, "the unit runs as user "+u.user+" (User=): the repository and its password source may be readable by that user only")
+			f.note(NoteRunsAs, "the unit runs as user "+u.user+" (User=): the repository and its password source may be readable by that user only", "User", u.user)
 		}
 		f.Name = SanitizeName(u.name, "systemd")
 		found = append(found, f)
@@ -169,7 +173,7 @@ type unit struct {
 	user             string // User=; "" is root for a system unit
 	// unreadable says which drop-ins and EnvironmentFiles could not be
 	// read, and why; unreadableAt is the last one.
-	unreadable   []string
+	unreadable   []Note
 	unreadableAt place
 }
 
@@ -264,7 +268,7 @@ func (u *unit) environment() (env [][2]string, at place, reason string) {
 			if optional && errors.Is(err, fs.ErrNotExist) {
 				continue
 			}
-			u.unreadable = append(u.unreadable, fmt.Sprintf("EnvironmentFile %s could not be read: %s", p, errorReason(err)))
+			u.unreadable = append(u.unreadable, newNote(NoteUnreadable, fmt.Sprintf("EnvironmentFile %s could not be read: %s", p, errorReason(err)), "What", "EnvironmentFile", "Path", p, "Error", errorReason(err)))
 			u.unreadableAt = d.place
 			continue
 		}

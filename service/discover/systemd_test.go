@@ -30,7 +30,7 @@ func TestReadSystemdUnit(t *testing.T) {
 			Repository:      "s3:s3.us-west-004.backblazeb2.com/my-bucket/server",
 			PasswordCommand: "pass show restic/b2",
 			Env:             secrets("AWS_ACCESS_KEY_ID", "004a1b2c3d4e5f60000000002", "AWS_SECRET_ACCESS_KEY", "CANARY-s3cr3t-envfile"),
-			Notes:           []string{unsupportedNote([]string{"-o s3.storage-class"})},
+			Notes:           notes(unsupportedNote([]string{"-o s3.storage-class"})),
 		}}},
 	}, {
 		// sh -c with ${REPO} from Environment=, twice on one repository.
@@ -64,7 +64,7 @@ func TestReadSystemdUnit(t *testing.T) {
 		"testdata/systemd/system/restic-alice.service", want{found: []Found{{
 			Source: SourceSystemd, File: "testdata/systemd/system/restic-alice.service", Line: 11, Name: "restic-alice",
 			Repository: "/srv/restic/alice", PasswordFile: "/home/alice/.config/restic/password",
-			Notes: []string{"the unit runs as user alice (User=): the repository and its password source may be readable by that user only"},
+			Notes: notes("the unit runs as user alice (User=): the repository and its password source may be readable by that user only"),
 		}}},
 	}, {
 		"testdata/systemd/system/nginx.service", want{},
@@ -103,7 +103,7 @@ func TestSystemdDropIns(t *testing.T) {
 	checkErr(t, err, "")
 	checkFound(t, found, []Found{{
 		Source: SourceSystemd, File: override, Line: 2, Name: "backup", Repository: "/srv/restic/backup",
-		Notes: []string{"no password source found: type its password when importing (it goes to the OS keyring)"},
+		Notes: notes("no password source found: type its password when importing (it goes to the OS keyring)"),
 	}})
 	checkSkipped(t, skipped, nil)
 
@@ -112,7 +112,7 @@ func TestSystemdDropIns(t *testing.T) {
 	big := write("restic-big.service.d/override.conf", string(bytes.Repeat([]byte("# padding\n"), MaxFileSize/10+1)))
 	found, _, err = ReadSystemdUnit(unit, "/root")
 	checkErr(t, err, "")
-	if len(found) != 1 || len(found[0].Notes) != 2 || !strings.HasPrefix(found[0].Notes[1], "drop-in "+big+" could not be read: too big") {
+	if len(found) != 1 || len(found[0].Notes) != 2 || !strings.HasPrefix(found[0].Notes[1].Text, "drop-in "+big+" could not be read: too big") {
 		t.Errorf("a unit with a huge drop-in: %v", found)
 	}
 
@@ -144,7 +144,7 @@ func TestSystemdUserDoesNotMoveHome(t *testing.T) {
 		checkErr(t, err, "")
 		want := Found{Source: SourceSystemd, File: p, Line: 4, Name: "restic", Repository: "/srv/restic", PasswordFile: "/root/.config/restic/pw"}
 		if tc.note != "" {
-			want.Notes = []string{tc.note}
+			want.Notes = notes(tc.note)
 		}
 		checkFound(t, found, []Found{want})
 	}
