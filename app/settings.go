@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -21,7 +20,6 @@ import (
 	"github.com/lockwatch/lockwatch/service/api"
 	"github.com/lockwatch/lockwatch/service/check"
 	"github.com/lockwatch/lockwatch/service/config"
-	"github.com/lockwatch/lockwatch/service/lock"
 )
 
 // showSettings opens the settings window, or brings it to the front.
@@ -522,25 +520,13 @@ func (v *SettingsView) Test() {
 // TestResult says in words what a test check found.
 func TestResult(st check.RepoStatus) string {
 	if st.State == check.StateError {
-		return lang.L("Connection failed: {{.Error}}", map[string]any{"Error": st.Error})
+		return lang.L("Connection failed: {{.Error}}", map[string]any{"Error": present.CheckError(st.Error, st.ErrorKind)})
 	}
 	if len(st.Locks) == 0 {
 		return lang.L("Connected: no locks.")
 	}
-	n := map[lock.Verdict]int{}
-	var order []lock.Verdict
-	for _, l := range st.Locks {
-		if n[l.Verdict] == 0 {
-			order = append(order, l.Verdict)
-		}
-		n[l.Verdict]++
-	}
-	parts := make([]string, len(order))
-	for i, verdict := range order {
-		parts[i] = fmt.Sprint(n[verdict], " ", present.VerdictName(verdict))
-	}
 	return lang.N("Connected: {{.Count}} lock ({{.Verdicts}}); state {{.State}}.", len(st.Locks),
-		map[string]any{"Count": len(st.Locks), "Verdicts": strings.Join(parts, ", "), "State": present.StateName(st.State)})
+		map[string]any{"Count": len(st.Locks), "Verdicts": present.LockCounts(st.Locks), "State": present.StateName(st.State)})
 }
 
 // Remove deletes the repository in the form, after asking.

@@ -30,6 +30,16 @@ func Detail(e store.Event) string {
 	return failure(e.Why, e.Detail)
 }
 
+// LockCounts says how many of locks have each verdict: "2 orphaned, 1 live".
+func LockCounts(locks []check.LockStatus) string {
+	counts := map[string]string{}
+	for _, l := range locks {
+		n, _ := strconv.Atoi(counts[string(l.Verdict)])
+		counts[string(l.Verdict)] = strconv.Itoa(n + 1)
+	}
+	return lockCounts(counts)
+}
+
 // lockCounts says how many locks of each verdict there are: "1 orphaned,
 // 1 live" (the facts map a verdict to its count).
 func lockCounts(counts map[string]string) string {
