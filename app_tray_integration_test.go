@@ -272,6 +272,19 @@ func TestScreenshots(t *testing.T) {
 	menu := w.WaitItem(t, 30*time.Second).Menu(t)
 	menu.WaitLabel(t, "offsite — failed", 60*time.Second)
 	menu.WaitLabel(t, "nas — stale lock", 60*time.Second)
+	// The main window in Simplified Chinese and Japanese, as the OS's
+	// language asks: the window process of the running app, started in
+	// that language, shows what the app's checks found.
+	for _, language := range []struct{ code, locale string }{{"zh-Hans", "zh_CN.UTF-8"}, {"ja", "ja_JP.UTF-8"}} {
+		win := exec.Command(lockwatchGUI(t), "--config", cfgPath, "window", "repo/nas")
+		win.Env = append(append([]string{}, env...), "LANGUAGE="+strings.ReplaceAll(language.code, "-", "_"), "LANG="+language.locale)
+		wp := s.StartProcess(t, win)
+		waitFor(t, 30*time.Second, "the "+language.code+" window opens", func() bool { return windowTitled(t, s, "lockwatch — nas") })
+		s.WaitWindowStill(t, "lockwatch — nas", 20*time.Second)
+		s.ScreenshotWindow(t, "lockwatch — nas", filepath.Join(dir, "main-window-"+language.code+".png"))
+		_ = wp.Cmd.Process.Kill()
+		wp.WaitExit(t, 10*time.Second)
+	}
 	menu.ClickLabel(t, "Open lockwatch")
 	waitFor(t, 15*time.Second, "the main window opens", func() bool { return windowTitled(t, s, "lockwatch — nas") })
 	s.WaitWindowStill(t, "lockwatch — nas", 15*time.Second) // the history loads, the window settles
@@ -283,19 +296,6 @@ func TestScreenshots(t *testing.T) {
 	s.ScreenshotWindow(t, "lockwatch settings", filepath.Join(dir, "settings.png"))
 	menu.ClickLabel(t, "Quit")
 	p.WaitExit(t, 10*time.Second)
-
-	// The main window in Simplified Chinese and Japanese, as the OS's
-	// language asks (the window process on its own, checking in-process).
-	for _, language := range []struct{ code, locale string }{{"zh-Hans", "zh_CN.UTF-8"}, {"ja", "ja_JP.UTF-8"}} {
-		win := exec.Command(lockwatchGUI(t), "--config", cfgPath, "window", "repo/nas")
-		win.Env = append(append([]string{}, env...), "LANGUAGE="+strings.ReplaceAll(language.code, "-", "_"), "LANG="+language.locale)
-		wp := s.StartProcess(t, win)
-		waitFor(t, 30*time.Second, "the "+language.code+" window opens", func() bool { return windowTitled(t, s, "lockwatch — nas") })
-		s.WaitWindowStill(t, "lockwatch — nas", 20*time.Second)
-		s.ScreenshotWindow(t, "lockwatch — nas", filepath.Join(dir, "main-window-"+language.code+".png"))
-		_ = wp.Cmd.Process.Kill()
-		wp.WaitExit(t, 10*time.Second)
-	}
 }
 
 // What a click on a Windows toast does: a second start with the link, the

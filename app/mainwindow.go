@@ -368,7 +368,7 @@ func HistoryLine(e store.Event) string {
 		if e.From == "" {
 			from = lang.L("new")
 		}
-		return when + "  " + from + " → " + present.StateName(check.State(e.To)) + ": " + present.Detail(e)
+		return when + "  " + lang.L("{{.From}} → {{.To}}: {{.Detail}}", map[string]any{"From": from, "To": present.StateName(check.State(e.To)), "Detail": present.Detail(e)})
 	}
 	return when + "  " + e.Kind + " " + e.Detail
 }

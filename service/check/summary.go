@@ -74,3 +74,23 @@ func Summary(st RepoStatus) (string, []lock.Why) {
 	}
 	return strings.Join(parts, ", "), []lock.Why{{ID: WhyLocks, Facts: facts}}
 }
+
+// LastKnown is a repository's status as the history last recorded it (its
+// state and Summary's detail), shown until it is checked again: a failed
+// repository still says why, an error what it was.
+func LastKnown(name, state, detail string, why []lock.Why) RepoStatus {
+	st := RepoStatus{Name: name, State: State(state), Locks: []LockStatus{}}
+	switch st.State {
+	case StateError:
+		st.Error = detail
+		if len(why) == 1 && why[0].ID == WhyError {
+			st.ErrorKind = why[0].Facts["Kind"]
+		}
+	case StateFailed:
+		st.Failure = detail
+		if len(why) > 0 && why[0].ID != WhyLocks && why[0].ID != WhyNoLocks {
+			st.FailureWhy = why
+		}
+	}
+	return st
+}

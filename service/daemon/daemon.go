@@ -153,7 +153,8 @@ func (d *Daemon) setConfig(cfg *config.Config, stamp fileStamp) {
 		if s == nil {
 			s = &slot{status: check.RepoStatus{Name: r.Name, State: check.StateOK, Locks: []check.LockStatus{}}}
 			if prev, ok := d.states[r.Name]; ok {
-				s.status.State = check.State(prev.State)
+				// Until the first check, the last one's news, in words.
+				s.status = check.LastKnown(r.Name, prev.State, prev.Detail, prev.Why)
 			}
 		}
 		s.next, s.failures = now, 0
