@@ -3,6 +3,7 @@ package app
 import (
 	"fyne.io/fyne/v2/lang"
 
+	"github.com/lockwatch/lockwatch/app/present"
 	"github.com/lockwatch/lockwatch/service/discover"
 )
 
@@ -10,10 +11,7 @@ import (
 // facts; ok is false for a note this app does not know, which is said in
 // the English the service wrote.
 func noteText(n discover.Note) (text string, ok bool) {
-	f := map[string]any{}
-	for k, v := range n.Facts {
-		f[k] = v
-	}
+	f := present.Facts(n.Facts)
 	switch n.ID {
 	case discover.NoteEnvFileUnreadable:
 		text = lang.X("note.env-file-unreadable", "{{.Path}} could not be read ({{.Error}}): autorestic may take the password or credentials from it", f)

@@ -27,6 +27,16 @@ func StateWords(r check.RepoStatus) string {
 // facts are the values a message of the catalogue fills in.
 type facts = map[string]any
 
+// Facts are a message ID's facts as the service sent them (all strings),
+// for the message of the catalogue to fill in.
+func Facts(from map[string]string) map[string]any {
+	f := make(facts, len(from))
+	for k, v := range from {
+		f[k] = v
+	}
+	return f
+}
+
 func stateWords(r check.RepoStatus) string {
 	switch r.State {
 	case check.StateError:

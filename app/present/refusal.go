@@ -36,10 +36,7 @@ func ErrorText(err error) string {
 // the app's terms (the CLI's hints name its flags); "" for a refusal this
 // app does not know.
 func refusal(w lock.Why) string {
-	f := facts{}
-	for k, v := range w.Facts {
-		f[k] = v
-	}
+	f := Facts(w.Facts)
 	if v, ok := w.Facts["Verdict"]; ok {
 		f["Verdict"] = VerdictName(lock.Verdict(v))
 		f["Reason"] = reason(lock.Why{ID: w.Facts["ReasonID"], Facts: w.Facts}, w.Facts["Reason"])

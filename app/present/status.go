@@ -175,10 +175,7 @@ func Reason(l check.LockStatus) string { return reason(l.Why, l.Reason) }
 // reason says w in the user's language; english when w is no reason this
 // app knows.
 func reason(w lock.Why, english string) string {
-	f := map[string]any{}
-	for k, v := range w.Facts {
-		f[k] = v
-	}
+	f := Facts(w.Facts)
 	if name, ok := f["Name"]; ok {
 		if name == "" {
 			f["Name"] = lang.L("an unknown program")
@@ -296,10 +293,7 @@ func failure(whys []lock.Why, english string) string {
 	}
 	parts := make([]string, 0, len(whys))
 	for _, w := range whys {
-		f := facts{}
-		for k, v := range w.Facts {
-			f[k] = v
-		}
+		f := Facts(w.Facts)
 		switch w.ID {
 		case check.WhyNoSnapshot:
 			parts = append(parts, lang.X("failure.no-snapshot", "no snapshot{{if .Host}} from host {{.Host}}{{end}}{{if .Tags}} tagged {{.Tags}}{{end}}{{if .Paths}} of {{.Paths}}{{end}} at all; expected every {{.Expected}}", f))
