@@ -124,9 +124,9 @@ func noTrayWords(err error) string {
 	case !errors.As(err, &missing):
 		return err.Error()
 	case missing.What == trayhost.NoHost:
-		return lang.L("This desktop shows no tray icons (nothing provides {{.Name}}; on GNOME, install the AppIndicator extension), so lockwatch opens this window instead.", map[string]any{"Name": trayhost.Watcher})
+		return lang.L("this desktop shows no tray icons (nothing provides {{.Name}}; on GNOME, install the AppIndicator extension), so lockwatch opens this window instead", map[string]any{"Name": trayhost.Watcher})
 	}
-	return lang.L("There is no usable D-Bus session bus, so no tray icon can be shown ({{.Error}}).", map[string]any{"Error": missing.Err.Error()})
+	return lang.L("no usable D-Bus session bus, so no tray icon can be shown ({{.Error}})", map[string]any{"Error": missing.Err.Error()})
 }
 
 // follow keeps the UI current from the service's event stream, reconnecting when it breaks.

@@ -128,14 +128,21 @@ func closest(osLanguages []string) string {
 	for i, l := range ours {
 		supported[i] = language.MustParse(l)
 	}
-	_, i, _ := language.NewMatcher(supported).Match(tags...)
+	// A language only close to one of ours (Traditional Chinese to
+	// Simplified) gets English, as one we do not speak at all does.
+	_, i, confidence := language.NewMatcher(supported).Match(tags...)
+	if confidence < language.High {
+		return "en"
+	}
 	return ours[i]
 }
 
-// everyPluralForm gives each plural message of a catalogue every CLDR
-// form, from its "other": filed under the OS's locale, a Japanese message
-// is looked up with that locale's plural rules ("one" for 1 in English),
-// and Japanese has only "other".
+// everyPluralForm makes each plural message of a catalogue right under
+// any locale's plural rules: filed under the OS's locale, a message is
+// looked up with that locale's rules, not its language's. A Japanese
+// message has only "other", which then fills every form; an English one
+// under Japanese rules (which know only "other") would say "1 locks", so
+// its forms choose by the count themselves (every lang.N passes Count).
 func everyPluralForm(data []byte) ([]byte, error) {
 	var c map[string]any
 	if err := json.Unmarshal(data, &c); err != nil {
@@ -146,10 +153,12 @@ func everyPluralForm(data []byte) ([]byte, error) {
 		if !ok {
 			continue
 		}
-		for _, f := range []string{"zero", "one", "two", "few", "many"} {
-			if _, has := forms[f]; !has {
-				forms[f] = forms["other"]
-			}
+		other := forms["other"]
+		if one, ok := forms["one"].(string); ok && one != other {
+			other = "{{if eq .Count 1}}" + one + "{{else}}" + other.(string) + "{{end}}"
+		}
+		for _, f := range []string{"zero", "one", "two", "few", "many", "other"} {
+			forms[f] = other
 		}
 		c[id] = forms
 	}

@@ -55,6 +55,10 @@ func TestDetailFromItsIDs(t *testing.T) {
 	if english, _ := check.Summary(failed); english != failed.Failure {
 		t.Errorf("a failed state's detail is %q, not why it failed", english)
 	}
+	// A failed state known only from the history, without why, says just that.
+	if got := StateWords(check.RepoStatus{State: check.StateFailed}); got != "failed" {
+		t.Errorf("failed without why: %q", got)
+	}
 	// An entry written before there were IDs keeps its English.
 	if got := Detail(store.Event{Kind: store.KindState, Detail: "1 orphaned"}); got != "1 orphaned" {
 		t.Errorf("no IDs: %q", got)
@@ -114,6 +118,12 @@ func TestRefusalsInTheAppsWords(t *testing.T) {
 		}
 		if f["Reason"] != "" && !strings.Contains(got, f["Reason"]) {
 			t.Errorf("%s: %q does not say the lock's reason", id, got)
+		}
+		if v := f["Verdict"]; v != "" && !strings.Contains(got, VerdictName(lock.Verdict(v))) {
+			t.Errorf("%s: %q does not name the verdict", id, got)
+		}
+		if n := f["Name"]; id == check.RefusedPIDReused && !strings.Contains(got, n) {
+			t.Errorf("%s: %q does not name the program", id, got)
 		}
 	}
 	if got := ErrorText(&check.RefusedError{Repo: "nas", Why: "a newer refusal", Refusal: lock.Why{ID: "from-the-future"}}); got != "nas: a newer refusal" {

@@ -42,6 +42,9 @@ func stateWords(r check.RepoStatus) string {
 	case check.StateError:
 		return lang.L("cannot check: {{.Error}}", facts{"Error": CheckError(r.Error, r.ErrorKind)})
 	case check.StateFailed:
+		if r.Failure == "" && len(r.FailureWhy) == 0 {
+			return StateName(r.State) // known from the history only, without why
+		}
 		return lang.L("failed: {{.Failure}}", facts{"Failure": Failure(r)})
 	case check.StateOK:
 		return lang.L("ok, no locks")

@@ -87,9 +87,10 @@ func LastKnown(name, state, detail string, why []lock.Why) RepoStatus {
 			st.ErrorKind = why[0].Facts["Kind"]
 		}
 	case StateFailed:
-		st.Failure = detail
+		// A failed state written before its detail said why (it held the
+		// lock counts then) says nothing rather than something wrong.
 		if len(why) > 0 && why[0].ID != WhyLocks && why[0].ID != WhyNoLocks {
-			st.FailureWhy = why
+			st.Failure, st.FailureWhy = detail, why
 		}
 	}
 	return st

@@ -24,8 +24,11 @@ func TestLastKnownFromTheSummary(t *testing.T) {
 			t.Errorf("last known %+v\n  want %+v", got, st)
 		}
 	}
-	// A failed state written before there were IDs keeps its English.
-	if got := check.LastKnown("x", "failed", "no locks", nil); got.Failure != "no locks" || got.FailureWhy != nil {
-		t.Errorf("old entry: %+v", got)
+	// A failed state written before its detail said why held the lock
+	// counts: it is just failed until checked.
+	for _, why := range [][]lock.Why{nil, {{ID: check.WhyNoLocks}}, {{ID: check.WhyLocks, Facts: map[string]string{"live": "1"}}}} {
+		if got := check.LastKnown("x", "failed", "no locks", why); got.State != check.StateFailed || got.Failure != "" || got.FailureWhy != nil {
+			t.Errorf("old entry %+v: %+v", why, got)
+		}
 	}
 }
