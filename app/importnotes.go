@@ -75,3 +75,74 @@ func passwordSource(kind, path string) string {
 	}
 	return lang.L("none found")
 }
+
+// skipReason says why the import skipped something, in the user's
+// language from its ID and facts; ok is false for a reason this app does
+// not know, which is said in the service's English.
+func skipReason(s discover.Skipped) (text string, ok bool) {
+	f := present.Facts(s.Facts)
+	f["Braces"] = "{{ … }}"
+	switch s.ID {
+	case discover.SkipAutoresticNotMap:
+		text = lang.X("skip.autorestic-not-a-map", "backend {{.Backend}} is not a map", f)
+	case discover.SkipAutoresticNoPath:
+		text = lang.X("skip.autorestic-no-path", "backend {{.Backend}} has no path", f)
+	case discover.SkipAutoresticNotURL:
+		text = lang.X("skip.autorestic-rest-not-url", "backend {{.Backend}}: path is not a URL", f)
+	case discover.SkipAutoresticNoType:
+		text = lang.X("skip.autorestic-no-type", "backend {{.Backend}} has no type", f)
+	case discover.SkipAutoresticType:
+		text = lang.X("skip.autorestic-unknown-type", "backend {{.Backend}} has type {{.Type}}, which is not a backend lockwatch knows", f)
+	case discover.SkipBackrestNotObject:
+		text = lang.X("skip.backrest-not-an-object", "repos[{{.Index}}] is not an object", f)
+	case discover.SkipBackrestNoURI:
+		text = lang.X("skip.backrest-no-uri", "{{if .Repo}}repo {{.Repo}}{{else}}repos[{{.Index}}]{{end}} has no uri", f)
+	case discover.SkipBackrestURIVariable:
+		text = lang.X("skip.backrest-uri-variable", "{{if .Repo}}repo {{.Repo}}{{else}}repos[{{.Index}}]{{end}}'s uri refers to an environment variable (${…}) that Backrest fills in from its own environment", f)
+	case discover.SkipFlagVariables:
+		text = lang.X("skip.flags-refer-to-variables", "restic's flags refer to {{.Vars}}, which is set somewhere lockwatch cannot see", f)
+	case discover.SkipNoRepository:
+		text = lang.X("skip.no-repository", "runs restic without a repository (-r) and sets no RESTIC_REPOSITORY")
+	case discover.SkipCronQuote:
+		text = lang.X("skip.cron-unterminated-quote", "a restic command with an unterminated quote")
+	case discover.SkipExecQuote:
+		text = lang.X("skip.exec-unterminated-quote", "ExecStart has an unterminated quote")
+	case discover.SkipEnvQuote:
+		text = lang.X("skip.env-unterminated-quote", "Environment= has an unterminated quote")
+	case discover.SkipFlagSpecifier:
+		text = lang.X("skip.flags-systemd-specifier", "restic's flags use the systemd specifier {{.Specifier}}, which lockwatch does not resolve", f)
+	case discover.SkipEnvSpecifier:
+		text = lang.X("skip.env-systemd-specifier", "{{.Name}} uses the systemd specifier {{.Specifier}}, which lockwatch does not resolve", f)
+	case discover.SkipEnvFileSpecifier:
+		text = lang.X("skip.envfile-systemd-specifier", "EnvironmentFile uses the systemd specifier {{.Specifier}}, which lockwatch does not resolve", f)
+	case discover.SkipSettingsUnreadable:
+		text = lang.X("skip.settings-unreadable", "mentions restic, but its settings may be in a file that could not be read")
+	case discover.SkipHCL:
+		text = lang.X("skip.resticprofile-hcl", "HCL configurations are not read; a TOML, YAML or JSON one would be")
+	case discover.SkipTemplatesFile:
+		text = lang.X("skip.resticprofile-templates", "uses templates ({{.Braces}}) that lockwatch does not evaluate, and cannot be read without them", f)
+	case discover.SkipIncludes:
+		text = lang.X("skip.resticprofile-includes", "includes other files, which may change any profile: not read")
+	case discover.SkipInheritLoop:
+		text = lang.X("skip.resticprofile-inherit-loop", "inherit loop: {{.Chain}}", f)
+	case discover.SkipInheritMissing:
+		text = lang.X("skip.resticprofile-no-parent", "inherits from profile {{.Profile}}, which is not in the file", f)
+	case discover.SkipMixins:
+		text = lang.X("skip.resticprofile-mixins", "uses mixins (use), which lockwatch does not apply")
+	case discover.SkipTemplate:
+		text = lang.X("skip.resticprofile-template", "{{.What}} uses the template {{.Template}}, which lockwatch does not evaluate", f)
+	case discover.SkipRepoVariables:
+		text = lang.X("skip.resticprofile-repo-variables", "the repository refers to environment variables that resticprofile expands when it runs")
+	case discover.SkipRepoRelative:
+		text = lang.X("skip.resticprofile-repo-relative", "the repository is a relative path, resolved from the directory resticprofile is started in")
+	default:
+		return s.Reason, false
+	}
+	if s.Facts["Sourced"] != "" {
+		text += lang.X("skip.sourced", " (the command reads a file with . or source, which may set it)")
+	}
+	if u := s.Facts["Unreadable"]; u != "" {
+		text += " (" + u + ")" // the files' own errors, as they came
+	}
+	return text, true
+}

@@ -19,7 +19,11 @@ import (
 func TestImportNotesFromTheirIDs(t *testing.T) {
 	testdata := filepath.Join("..", "service", "discover", "testdata")
 	var found []discover.Found
-	read := func(f []discover.Found, _ []discover.Skipped, _ error) { found = append(found, f...) }
+	var skips []discover.Skipped
+	read := func(f []discover.Found, s []discover.Skipped, _ error) {
+		found = append(found, f...)
+		skips = append(skips, s...)
+	}
 	files, _ := filepath.Glob(filepath.Join(testdata, "autorestic", "*.yml"))
 	more, _ := filepath.Glob(filepath.Join(testdata, "autorestic", "*", "*.yml"))
 	for _, f := range append(files, more...) {
@@ -77,10 +81,11 @@ func TestImportNotesFromTheirIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	machine, _, _ := discover.Discover(context.Background(), discover.Options{Home: home, Root: root, GOOS: "linux",
+	machine, machineSkips, _ := discover.Discover(context.Background(), discover.Options{Home: home, Root: root, GOOS: "linux",
 		Environ: []string{"HOME=" + home, "RESTIC_REPOSITORY=/srv/restic/home", "RESTIC_PASSWORD_FILE=/etc/restic/home.pw", "RESTIC_PASSWORD=CANARY-plain"},
 		Crontab: func(context.Context) (string, error) { return string(crontab), nil }})
 	found = append(found, machine...)
+	skips = append(skips, machineSkips...)
 
 	// The facts each note has (discover/notes.go says the same).
 	factsOf := map[string][]string{
@@ -126,5 +131,27 @@ func TestImportNotesFromTheirIDs(t *testing.T) {
 		if !ok || got == "" || strings.Contains(got, "{{") || strings.Contains(got, "<no value>") {
 			t.Errorf("note %s: %q (known: %v)", id, got, ok)
 		}
+	}
+
+	// Why the readers skipped what they skipped, the same way.
+	skipSeen := map[string]bool{}
+	for _, k := range skips {
+		got, ok := skipReason(k)
+		if !ok || got != k.Reason {
+			t.Errorf("skipped for %q (%s %v): the app says %q (known: %v)", k.Reason, k.ID, k.Facts, got, ok)
+		}
+		skipSeen[k.ID] = true
+	}
+	for _, id := range discover.SkipIDs {
+		facts := map[string]string{"Backend": `"b"`, "Type": `"ftp"`, "Index": "0", "Repo": `"r"`, "Vars": "$REPO", "Specifier": "%i",
+			"Name": "RESTIC_REPOSITORY", "Chain": "a → b → a", "Profile": `"p"`, "What": "repository", "Template": "{{ .Now }}"}
+		got, ok := skipReason(discover.Skipped{ID: id, Facts: facts})
+		if !ok || got == "" || strings.Contains(got, "<no value>") {
+			t.Errorf("skip reason %s: %q (known: %v)", id, got, ok)
+		}
+	}
+	t.Logf("skip reasons made by the fixtures: %d of %d kinds", len(skipSeen), len(discover.SkipIDs))
+	if len(skipSeen) < 10 {
+		t.Errorf("the fixtures gave skip reasons of only %d kinds: %v", len(skipSeen), skipSeen)
 	}
 }

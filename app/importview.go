@@ -105,7 +105,9 @@ func NewImportView(adder discover.Adder, configPath string, found Found) *Import
 	if len(found.Skipped)+len(found.Errors) > 0 {
 		var lines []string
 		for _, s := range found.Skipped {
-			lines = append(lines, lang.L("Skipped: {{.What}}", map[string]any{"What": s.String()}))
+			why, _ := skipReason(s)
+			where := discover.Origin{Source: s.Source, File: s.File, Line: s.Line}
+			lines = append(lines, lang.L("Skipped: {{.What}}", map[string]any{"What": where.String() + ": " + why}))
 		}
 		for _, e := range found.Errors {
 			lines = append(lines, lang.L("Could not read: {{.What}}", map[string]any{"What": e.Error()}))

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/lockwatch/lockwatch/service/config"
@@ -38,8 +39,8 @@ func ReadAutorestic(path string) ([]Found, []Skipped, error) {
 	for _, name := range backends.keys {
 		b := backends.fields[name]
 		f, reason := autoresticBackend(path, name, b, autoresticEnv(envFile, name, backends.keys))
-		if reason != "" {
-			skipped = append(skipped, Skipped{Source: SourceAutorestic, File: path, Line: b.line, Reason: reason})
+		if reason.Text != "" {
+			skipped = append(skipped, skip(SourceAutorestic, path, b.line, reason))
 			continue
 		}
 		if envNote.ID != "" {
@@ -97,16 +98,17 @@ next:
 
 // autoresticBackend reads backend name; envFile is its settings from
 // .autorestic.env (X=V, in order).
-func autoresticBackend(file, name string, b *node, envFile [][2]string) (Found, string) {
+func autoresticBackend(file, name string, b *node, envFile [][2]string) (Found, Note) {
 	f := Found{Source: SourceAutorestic, File: file, Line: b.line, Name: SanitizeName(name, "autorestic")}
 	label := fmt.Sprintf("backend %q", name)
+	quoted := strconv.Quote(name)
 	if b.kind != mapNode {
-		return f, label + " is not a map"
+		return f, newNote(SkipAutoresticNotMap, label+" is not a map", "Backend", quoted)
 	}
 	typ, _ := b.str("type")
 	p, _ := b.str("path")
 	if strings.TrimSpace(p) == "" {
-		return f, label + " has no path"
+		return f, newNote(SkipAutoresticNoPath, label+" has no path", "Backend", quoted)
 	}
 	// How autorestic turns type and path into restic's repository.
 	switch typ {
@@ -116,17 +118,17 @@ func autoresticBackend(file, name string, b *node, envFile [][2]string) (Found, 
 			f.Repository = filepath.Join(filepath.Dir(file), p) // autorestic: relative to the config file
 		}
 	case "rest":
-		loc, reason := autoresticREST(&f, p, b.get("rest"))
-		if reason != "" {
-			return f, label + ": " + reason
+		loc, ok := autoresticREST(&f, p, b.get("rest"))
+		if !ok {
+			return f, newNote(SkipAutoresticNotURL, label+": path is not a URL", "Backend", quoted)
 		}
 		f.Repository = loc
 	case "sftp", "s3", "b2", "azure", "gs", "rclone":
 		f.Repository = typ + ":" + p
 	case "":
-		return f, label + " has no type"
+		return f, newNote(SkipAutoresticNoType, label+" has no type", "Backend", quoted)
 	default:
-		return f, fmt.Sprintf("%s has type %q, which is not a backend lockwatch knows", label, typ)
+		return f, newNote(SkipAutoresticType, fmt.Sprintf("%s has type %q, which is not a backend lockwatch knows", label, typ), "Backend", quoted, "Type", strconv.Quote(typ))
 	}
 
 	if key, ok := b.str("key"); ok && key != "" {
@@ -159,29 +161,29 @@ func autoresticBackend(file, name string, b *node, envFile [][2]string) (Found, 
 		f.note(NoteOptions, "the backend's options (extra restic flags) are not carried over: lockwatch's config has no place for them")
 	}
 	settle(&f)
-	return f, ""
+	return f, Note{}
 }
 
 // autoresticREST builds a rest: location. autorestic puts rest.user and
 // rest.password into the URL; the password goes to RESTIC_REST_PASSWORD
 // instead, so that no password ends up in a location lockwatch displays
 // and stores.
-func autoresticREST(f *Found, p string, rest *node) (string, string) {
+func autoresticREST(f *Found, p string, rest *node) (string, bool) {
 	user, _ := rest.str("user")
 	pass, _ := rest.str("password")
 	if user == "" && pass == "" {
-		return "rest:" + p, ""
+		return "rest:" + p, true
 	}
 	u, err := url.Parse(p)
 	if err != nil || u.Host == "" {
-		return "", "path is not a URL"
+		return "", false
 	}
 	if pass == "" {
 		u.User = url.User(user)
-		return "rest:" + u.String(), ""
+		return "rest:" + u.String(), true
 	}
 	applyEnv(f, "RESTIC_REST_USERNAME", user, true)
 	applyEnv(f, "RESTIC_REST_PASSWORD", pass, true)
 	f.note(NoteRESTCredentials, "the REST user and password are passed as RESTIC_REST_USERNAME and RESTIC_REST_PASSWORD (restic 0.16.1 or later), not in the URL")
-	return "rest:" + p, ""
+	return "rest:" + p, true
 }

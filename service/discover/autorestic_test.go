@@ -40,7 +40,7 @@ func TestReadAutorestic(t *testing.T) {
 		Repository: filepath.Join("testdata/autorestic", "repos/beside"), Password: "CANARY-s3cr3t-autorestic",
 		Notes: notes("the backend's options (extra restic flags) are not carried over: lockwatch's config has no place for them"),
 	}})
-	checkSkipped(t, skipped, []Skipped{{SourceAutorestic, file, 47, `backend "ftp" has type "ftp", which is not a backend lockwatch knows`}})
+	checkSkipped(t, skipped, []Skipped{{Source: SourceAutorestic, File: file, Line: 47, Reason: `backend "ftp" has type "ftp", which is not a backend lockwatch knows`}})
 }
 
 // TestAutoresticEnvFile: a backend's name becomes AUTORESTIC_USB_DISK_ in
@@ -137,7 +137,7 @@ func TestAutoresticLocations(t *testing.T) {
 		b.set("type", &node{text: tc.typ})
 		b.set("path", &node{text: tc.path})
 		f, reason := autoresticBackend("/x/.autorestic.yml", "b", b, nil)
-		if reason != "" || f.Repository != tc.want {
+		if reason.Text != "" || f.Repository != tc.want {
 			t.Errorf("type %s path %s: %q (%s); want %q", tc.typ, tc.path, f.Repository, reason, tc.want)
 		}
 	}

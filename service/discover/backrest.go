@@ -31,8 +31,8 @@ func ReadBackrest(path string) ([]Found, []Skipped, error) {
 	var skipped []Skipped
 	for i, r := range repos.items {
 		f, reason := backrestRepo(path, i, r)
-		if reason != "" {
-			skipped = append(skipped, Skipped{Source: SourceBackrest, File: path, Line: f.Line, Reason: reason})
+		if reason.Text != "" {
+			skipped = append(skipped, skip(SourceBackrest, path, f.Line, reason))
 			continue
 		}
 		found = append(found, f)
@@ -41,26 +41,26 @@ func ReadBackrest(path string) ([]Found, []Skipped, error) {
 }
 
 // backrestRepo reads repos[i]; a non-empty reason says why it is skipped.
-func backrestRepo(path string, i int, r *node) (Found, string) {
+func backrestRepo(path string, i int, r *node) (Found, Note) {
 	f := Found{Source: SourceBackrest, File: path, Line: r.line}
-	label := fmt.Sprintf("repos[%d]", i)
+	label, index, repo := fmt.Sprintf("repos[%d]", i), strconv.Itoa(i), ""
 	if r.kind != mapNode {
-		return f, label + " is not an object"
+		return f, newNote(SkipBackrestNotObject, label+" is not an object", "Index", index)
 	}
 	id, _ := r.str("id")
 	if n := r.get("id"); n != nil {
 		f.Line = n.line
-		label = fmt.Sprintf("repo %q", id)
+		label, repo = fmt.Sprintf("repo %q", id), strconv.Quote(id)
 	}
 	f.Name = SanitizeName(id, fmt.Sprintf("backrest-%d", i+1))
 
 	uri, _ := r.str("uri")
 	switch {
 	case strings.TrimSpace(uri) == "":
-		return f, label + " has no uri"
+		return f, newNote(SkipBackrestNoURI, label+" has no uri", "Index", index, "Repo", repo)
 	case strings.Contains(uri, "${"):
 		// Backrest fills these in from its own environment, which may not be ours.
-		return f, label + "'s uri refers to an environment variable (${…}) that Backrest fills in from its own environment"
+		return f, newNote(SkipBackrestURIVariable, label+"'s uri refers to an environment variable (${…}) that Backrest fills in from its own environment", "Index", index, "Repo", repo)
 	}
 	f.Repository = uri
 	if pw, ok := r.str("password"); ok && pw != "" {
@@ -96,7 +96,7 @@ func backrestRepo(path string, i int, r *node) (Found, string) {
 		f.note(NoteBackrestUnlock, `Backrest's autoUnlock becomes auto_unlock = "stale": lockwatch removes only locks whose process is gone, where Backrest removed every lock before its own runs`)
 	}
 	settle(&f)
-	return f, ""
+	return f, Note{}
 }
 
 // unquoteEnvValue removes one pair of quotes around a value, as Backrest

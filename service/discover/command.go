@@ -154,7 +154,7 @@ func expandVars(s string, lookup func(string) (string, bool)) (out string, missi
 // runs with (env, in order; later entries win), the assignments in front of
 // it, then its flags, which beat both in restic. A non-empty reason says
 // why it cannot be used.
-func commandFound(f Found, env [][2]string, c resticCommand) (Found, string) {
+func commandFound(f Found, env [][2]string, c resticCommand) (Found, Note) {
 	vars := map[string]string{}
 	for _, kv := range append(env[:len(env):len(env)], c.assign...) {
 		vars[kv[0]] = kv[1]
@@ -173,7 +173,7 @@ func commandFound(f Found, env [][2]string, c resticCommand) (Found, string) {
 		}
 		v, missing := expandVars(fl.value, lookup)
 		if len(missing) > 0 {
-			return f, "restic's flags refer to " + strings.Join(missing, ", ") + ", which is set somewhere lockwatch cannot see"
+			return f, newNote(SkipFlagVariables, "restic's flags refer to "+strings.Join(missing, ", ")+", which is set somewhere lockwatch cannot see", "Vars", strings.Join(missing, ", "))
 		}
 		*fl.dst = v
 	}
@@ -184,13 +184,13 @@ func commandFound(f Found, env [][2]string, c resticCommand) (Found, string) {
 		f.Password = ""
 	}
 	if f.Repository == "" && f.RepositoryFile == "" {
-		return f, "runs restic without a repository (-r) and sets no RESTIC_REPOSITORY"
+		return f, newNote(SkipNoRepository, "runs restic without a repository (-r) and sets no RESTIC_REPOSITORY")
 	}
 	if len(c.unsupported) > 0 {
 		f.Notes = append(f.Notes, unsupportedNote(c.unsupported))
 	}
 	settle(&f)
-	return f, ""
+	return f, Note{}
 }
 
 // unsupportedNote tells the user which flags were left behind.

@@ -30,17 +30,17 @@ func ParseCrontab(file string, text []byte) ([]Found, []Skipped, error) {
 		words, err := splitWords(cronCommand(line))
 		if err != nil {
 			if strings.Contains(line, "restic") {
-				skipped = append(skipped, Skipped{Source: SourceCron, File: file, Line: lineNo, Reason: "a restic command with an unterminated quote"})
+				skipped = append(skipped, skip(SourceCron, file, lineNo, newNote(SkipCronQuote, "a restic command with an unterminated quote")))
 			}
 			continue
 		}
 		for _, c := range resticCommands(words) {
 			f, why := commandFound(Found{Source: SourceCron, File: file, Line: lineNo}, env, c)
-			if why != "" {
+			if why.Text != "" {
 				if slices.Contains(words, ".") || slices.Contains(words, "source") {
-					why += " (the command reads a file with . or source, which may set it)"
+					why = why.also("Sourced", "yes", " (the command reads a file with . or source, which may set it)")
 				}
-				skipped = append(skipped, Skipped{Source: SourceCron, File: file, Line: lineNo, Reason: why})
+				skipped = append(skipped, skip(SourceCron, file, lineNo, why))
 				continue
 			}
 			f.Name = nameFromLocation(f.Repository+f.RepositoryFile, "cron")

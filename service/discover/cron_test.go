@@ -33,8 +33,8 @@ func TestParseCrontab(t *testing.T) {
 		Repository: "/srv/restic/home", PasswordFile: pw, Env: aws,
 	}})
 	checkSkipped(t, skipped, []Skipped{
-		{SourceCron, file, 10, "runs restic without a repository (-r) and sets no RESTIC_REPOSITORY (the command reads a file with . or source, which may set it)"},
-		{SourceCron, file, 11, "restic's flags refer to $REPO, which is set somewhere lockwatch cannot see"},
+		{Source: SourceCron, File: file, Line: 10, Reason: "runs restic without a repository (-r) and sets no RESTIC_REPOSITORY (the command reads a file with . or source, which may set it)"},
+		{Source: SourceCron, File: file, Line: 11, Reason: "restic's flags refer to $REPO, which is set somewhere lockwatch cannot see"},
 	})
 }
 

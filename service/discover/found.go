@@ -225,12 +225,20 @@ func envKeys(env map[string]Secret) []string {
 
 // Skipped is something that looks like a repository but cannot be
 // resolved without guessing: a template, an include, an HCL file, a
-// backend lockwatch does not know. Reason says which; it holds no secret.
+// backend lockwatch does not know. Reason says which, in English, and ID
+// and Facts the same for the app (the Skip… IDs); none holds a secret.
 type Skipped struct {
 	Source string
 	File   string
 	Line   int
 	Reason string
+	ID     string
+	Facts  map[string]string
+}
+
+// skip is what was skipped at file:line of source, and why.
+func skip(source, file string, line int, why Note) Skipped {
+	return Skipped{Source: source, File: file, Line: line, Reason: why.Text, ID: why.ID, Facts: why.Facts}
 }
 
 func (s Skipped) String() string {

@@ -70,9 +70,18 @@ func checkFound(t *testing.T, got, want []Found) {
 	}
 }
 
+// checkSkipped compares what was skipped and why, in English; the app's
+// test checks the IDs and facts.
 func checkSkipped(t *testing.T, got, want []Skipped) {
 	t.Helper()
-	if !reflect.DeepEqual(got, want) {
+	english := func(s []Skipped) []Skipped {
+		out := make([]Skipped, len(s))
+		for i, k := range s {
+			out[i] = Skipped{Source: k.Source, File: k.File, Line: k.Line, Reason: k.Reason}
+		}
+		return out
+	}
+	if got, want := english(got), english(want); !reflect.DeepEqual(got, want) {
 		t.Errorf("skipped:\n  got  %q\n  want %q", got, want)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/lockwatch/lockwatch/service/config"
@@ -20,8 +21,8 @@ import (
 // expanded: a profile that needs any other, or mixins, is skipped, and so
 // is a file with includes (they may override anything) or in HCL.
 func ReadResticprofile(path string) ([]Found, []Skipped, error) {
-	skipFile := func(line int, reason string) ([]Found, []Skipped, error) {
-		return nil, []Skipped{{Source: SourceResticprofile, File: path, Line: line, Reason: reason}}, nil
+	skipFile := func(line int, reason Note) ([]Found, []Skipped, error) {
+		return nil, []Skipped{skip(SourceResticprofile, path, line, reason)}, nil
 	}
 	var parse func(string, []byte) (*node, error)
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
@@ -35,7 +36,7 @@ func ReadResticprofile(path string) ([]Found, []Skipped, error) {
 		if _, err := os.Stat(path); err != nil {
 			return nil, nil, err
 		}
-		return skipFile(0, "HCL configurations are not read; a TOML, YAML or JSON one would be")
+		return skipFile(0, newNote(SkipHCL, "HCL configurations are not read; a TOML, YAML or JSON one would be"))
 	default:
 		return nil, nil, &config.Error{File: path, Msg: fmt.Sprintf("unknown extension %q for a resticprofile configuration", ext)}
 	}
@@ -48,12 +49,12 @@ func ReadResticprofile(path string) ([]Found, []Skipped, error) {
 		// resticprofile runs templates over the text before parsing it: a
 		// file may only be valid once they are evaluated.
 		if ce, ok := err.(*config.Error); ok && bytes.Contains(data, []byte("{{")) {
-			return skipFile(ce.Line, "uses templates ({{ … }}) that lockwatch does not evaluate, and cannot be read without them")
+			return skipFile(ce.Line, newNote(SkipTemplatesFile, "uses templates ({{ … }}) that lockwatch does not evaluate, and cannot be read without them"))
 		}
 		return nil, nil, err
 	}
 	if inc := root.get("includes"); inc != nil {
-		return skipFile(inc.line, "includes other files, which may change any profile: not read")
+		return skipFile(inc.line, newNote(SkipIncludes, "includes other files, which may change any profile: not read"))
 	}
 
 	rp := &resticprofile{file: path, profiles: map[string]*node{}}
@@ -78,8 +79,8 @@ func ReadResticprofile(path string) ([]Found, []Skipped, error) {
 	for _, name := range rp.order {
 		f, reason := rp.profile(name)
 		switch {
-		case reason != "":
-			skipped = append(skipped, Skipped{Source: SourceResticprofile, File: path, Line: rp.profiles[name].line, Reason: reason})
+		case reason.Text != "":
+			skipped = append(skipped, skip(SourceResticprofile, path, rp.profiles[name].line, reason))
 		case f.Repository != "" || f.RepositoryFile != "":
 			found = append(found, f)
 		}
@@ -110,20 +111,21 @@ type resolved struct {
 
 // resolve applies inherit, following the chain; chain is the path so far,
 // to catch loops.
-func (rp *resticprofile) resolve(name string, chain []string) (*resolved, string) {
+func (rp *resticprofile) resolve(name string, chain []string) (*resolved, Note) {
 	for _, c := range chain {
 		if c == name {
-			return nil, "inherit loop: " + strings.Join(append(chain, name), " → ")
+			loop := strings.Join(append(chain, name), " → ")
+			return nil, newNote(SkipInheritLoop, "inherit loop: "+loop, "Chain", loop)
 		}
 	}
 	p := rp.profiles[name]
 	if p == nil {
-		return nil, fmt.Sprintf("inherits from profile %q, which is not in the file", name)
+		return nil, newNote(SkipInheritMissing, fmt.Sprintf("inherits from profile %q, which is not in the file", name), "Profile", strconv.Quote(name))
 	}
 	r := &resolved{vals: map[string]*node{}, env: map[string]*node{}}
 	if parent, ok := p.str("inherit"); ok && parent != "" {
 		pr, reason := rp.resolve(parent, append(chain, name))
-		if reason != "" {
+		if reason.Text != "" {
 			return nil, reason
 		}
 		*r = *pr
@@ -149,7 +151,7 @@ func (rp *resticprofile) resolve(name string, chain []string) (*resolved, string
 			r.vals[k] = v
 		}
 	}
-	return r, ""
+	return r, Note{}
 }
 
 func copyMap(m map[string]*node) map[string]*node {
@@ -164,39 +166,39 @@ var profileNameRE = regexp.MustCompile(`\{\{-?\s*\.Profile\.Name\s*-?\}\}`)
 var templateRE = regexp.MustCompile(`\{\{.*?\}\}`)
 
 // profile turns one profile into a Found; a non-empty reason says why it is skipped.
-func (rp *resticprofile) profile(name string) (Found, string) {
+func (rp *resticprofile) profile(name string) (Found, Note) {
 	f := Found{Source: SourceResticprofile, File: rp.file, Line: rp.profiles[name].line, Name: SanitizeName(name, "resticprofile")}
 	r, reason := rp.resolve(name, nil)
-	if reason != "" {
+	if reason.Text != "" {
 		return f, reason
 	}
 	if r.mixins {
-		return f, "uses mixins (use), which lockwatch does not apply"
+		return f, newNote(SkipMixins, "uses mixins (use), which lockwatch does not apply")
 	}
 	// value returns a key's text with {{ .Profile.Name }} expanded (after
 	// inheritance: a parent's template names the child), or a reason.
-	value := func(what string, v *node) (string, string) {
+	value := func(what string, v *node) (string, Note) {
 		if v == nil {
-			return "", ""
+			return "", Note{}
 		}
 		s := profileNameRE.ReplaceAllLiteralString(v.text, name)
 		if t := templateRE.FindString(s); t != "" {
 			if strings.HasPrefix(what, "env ") {
 				t = "{{ … }}" // an env value may be a secret: not even part of it is shown
 			}
-			return "", fmt.Sprintf("%s uses the template %s, which lockwatch does not evaluate", what, t)
+			return "", newNote(SkipTemplate, fmt.Sprintf("%s uses the template %s, which lockwatch does not evaluate", what, t), "What", what, "Template", t)
 		}
-		return s, ""
+		return s, Note{}
 	}
 	baseDir, why := value("base-dir", r.vals["base-dir"])
-	if why != "" {
+	if why.Text != "" {
 		return f, why
 	}
 	configDir := filepath.Dir(rp.file)
 
 	for _, k := range []string{"repository", "repository-file", "password-file", "password-command", "status-file"} {
 		s, why := value(k, r.vals[k])
-		if why != "" {
+		if why.Text != "" {
 			return f, why
 		}
 		if s == "" {
@@ -205,7 +207,7 @@ func (rp *resticprofile) profile(name string) (Found, string) {
 		switch k {
 		case "repository":
 			loc, why := profileRepository(s, baseDir)
-			if why != "" {
+			if why.Text != "" {
 				return f, why
 			}
 			f.Repository = loc
@@ -230,40 +232,40 @@ func (rp *resticprofile) profile(name string) (Found, string) {
 	}
 	for _, k := range r.envKeys {
 		v, why := value("env "+k, r.env[k])
-		if why != "" {
+		if why.Text != "" {
 			return f, why
 		}
 		applyEnv(&f, k, v, true)
 	}
 	if f.Repository == "" && f.RepositoryFile == "" {
-		return f, "" // not a repository: the caller leaves it out
+		return f, Note{} // not a repository: the caller leaves it out
 	}
 	settle(&f)
-	return f, ""
+	return f, Note{}
 }
 
 // profileRepository resolves a profile's repository. A local path that is
 // relative depends on the directory resticprofile is started from, unless
 // base-dir is absolute; a remote location with $VARIABLES depends on
 // resticprofile's environment at run time.
-func profileRepository(loc, baseDir string) (string, string) {
+func profileRepository(loc, baseDir string) (string, Note) {
 	if hasBackendPrefix(loc) {
 		if strings.Contains(loc, "$") {
-			return "", "the repository refers to environment variables that resticprofile expands when it runs"
+			return "", newNote(SkipRepoVariables, "the repository refers to environment variables that resticprofile expands when it runs")
 		}
-		return loc, ""
+		return loc, Note{}
 	}
 	path, prefix := strings.TrimPrefix(loc, "local:"), ""
 	if path != loc {
 		prefix = "local:"
 	}
 	if isAbsOrHome(path) {
-		return loc, ""
+		return loc, Note{}
 	}
 	if filepath.IsAbs(baseDir) {
-		return prefix + filepath.Join(baseDir, path), ""
+		return prefix + filepath.Join(baseDir, path), Note{}
 	}
-	return "", "the repository is a relative path, resolved from the directory resticprofile is started in"
+	return "", newNote(SkipRepoRelative, "the repository is a relative path, resolved from the directory resticprofile is started in")
 }
 
 // isAbsOrHome reports whether p does not depend on the working directory:

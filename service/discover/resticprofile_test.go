@@ -31,10 +31,10 @@ func TestResticprofileVersion1YAML(t *testing.T) {
 		Env:             secrets("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY", "CANARY-s3cr3t-rp"),
 	}})
 	checkSkipped(t, skipped, []Skipped{
-		{SourceResticprofile, file, 46, "repository uses the template {{ .Now.Weekday }}, which lockwatch does not evaluate"},
-		{SourceResticprofile, file, 50, `inherits from profile "does-not-exist", which is not in the file`},
-		{SourceResticprofile, file, 53, "inherit loop: loop-a → loop-b → loop-a"},
-		{SourceResticprofile, file, 55, "inherit loop: loop-b → loop-a → loop-b"},
+		{Source: SourceResticprofile, File: file, Line: 46, Reason: "repository uses the template {{ .Now.Weekday }}, which lockwatch does not evaluate"},
+		{Source: SourceResticprofile, File: file, Line: 50, Reason: `inherits from profile "does-not-exist", which is not in the file`},
+		{Source: SourceResticprofile, File: file, Line: 53, Reason: "inherit loop: loop-a → loop-b → loop-a"},
+		{Source: SourceResticprofile, File: file, Line: 55, Reason: "inherit loop: loop-b → loop-a → loop-b"},
 	})
 }
 
@@ -58,7 +58,7 @@ func TestResticprofileVersion2TOML(t *testing.T) {
 		Source: SourceResticprofile, File: file, Line: 22, Name: "server",
 		Repository: "local:/srv/restic/server", PasswordFile: filepath.Join("testdata/resticprofile/v2", "server.key"),
 	}})
-	checkSkipped(t, skipped, []Skipped{{SourceResticprofile, file, 31, "uses mixins (use), which lockwatch does not apply"}})
+	checkSkipped(t, skipped, []Skipped{{Source: SourceResticprofile, File: file, Line: 31, Reason: "uses mixins (use), which lockwatch does not apply"}})
 }
 
 func TestResticprofileJSON(t *testing.T) {
@@ -84,8 +84,8 @@ func TestResticprofileRelativePaths(t *testing.T) {
 		Repository: "local:/srv/backup/repo", PasswordFile: filepath.Join("testdata/resticprofile/relative", "password.txt"),
 		ResticprofileStatus: "/srv/backup/status.json", ResticprofileProfile: "based",
 	}})
-	checkSkipped(t, skipped, []Skipped{{SourceResticprofile, file, 3,
-		"the repository is a relative path, resolved from the directory resticprofile is started in"}})
+	checkSkipped(t, skipped, []Skipped{{Source: SourceResticprofile, File: file, Line: 3,
+		Reason: "the repository is a relative path, resolved from the directory resticprofile is started in"}})
 }
 
 // TestResticprofileSkipsWholeFiles: what would make every profile a guess.
@@ -102,7 +102,7 @@ func TestResticprofileSkipsWholeFiles(t *testing.T) {
 		found, skipped, err := ReadResticprofile(tc.file)
 		checkErr(t, err, "")
 		checkFound(t, found, nil)
-		checkSkipped(t, skipped, []Skipped{{SourceResticprofile, tc.file, tc.line, tc.reason}})
+		checkSkipped(t, skipped, []Skipped{{Source: SourceResticprofile, File: tc.file, Line: tc.line, Reason: tc.reason}})
 	}
 }
 

@@ -48,16 +48,17 @@ func ReadSystemdUnit(path, home string) ([]Found, []Skipped, error) {
 
 	var found []Found
 	var skipped []Skipped
-	add := func(f Found, at place, reason string) {
-		if reason != "" {
+	add := func(f Found, at place, reason Note) {
+		if reason.Text != "" {
 			if len(u.unreadable) > 0 {
 				var texts []string
 				for _, n := range u.unreadable {
 					texts = append(texts, n.Text)
 				}
-				reason += " (" + strings.Join(texts, "; ") + ")"
+				// The files' own errors, as they came.
+				reason = reason.also("Unreadable", strings.Join(texts, "; "), " ("+strings.Join(texts, "; ")+")")
 			}
-			skipped = append(skipped, Skipped{Source: SourceSystemd, File: at.file, Line: at.line, Reason: reason})
+			skipped = append(skipped, skip(SourceSystemd, at.file, at.line, reason))
 			return
 		}
 		f.Notes = append(f.Notes, u.unreadable...)
@@ -73,17 +74,17 @@ func ReadSystemdUnit(path, home string) ([]Found, []Skipped, error) {
 	for _, x := range u.execStart {
 		words, err := splitQuoted(x.value)
 		if err != nil {
-			add(Found{}, x.place, "ExecStart has an unterminated quote")
+			add(Found{}, x.place, newNote(SkipExecQuote, "ExecStart has an unterminated quote"))
 			continue
 		}
 		for _, c := range resticCommands(words) {
 			ran = true
-			if reason != "" {
+			if reason.Text != "" {
 				add(Found{}, envAt, reason)
 				continue
 			}
 			if bad := u.expandFlags(&c); bad != "" {
-				add(Found{}, x.place, "restic's flags use the systemd specifier "+bad+", which lockwatch does not resolve")
+				add(Found{}, x.place, newNote(SkipFlagSpecifier, "restic's flags use the systemd specifier "+bad+", which lockwatch does not resolve", "Specifier", bad))
 				continue
 			}
 			// The line that runs restic is named, unless restic takes the
@@ -105,13 +106,13 @@ func ReadSystemdUnit(path, home string) ([]Found, []Skipped, error) {
 			applyEnv(&f, kv[0], kv[1], false)
 		}
 		switch {
-		case reason != "":
+		case reason.Text != "":
 			add(f, envAt, reason)
 		case f.Repository != "" || f.RepositoryFile != "":
 			settle(&f)
-			add(f, envAt, "")
+			add(f, envAt, Note{})
 		case len(u.unreadable) > 0:
-			add(f, u.unreadableAt, "mentions restic, but its settings may be in a file that could not be read")
+			add(f, u.unreadableAt, newNote(SkipSettingsUnreadable, "mentions restic, but its settings may be in a file that could not be read"))
 		}
 	}
 	// sh -c 'restic -r X unlock && restic -r X backup' is one repository.
@@ -236,11 +237,11 @@ func (u *unit) read(file string, data []byte) {
 // Environment= first, then EnvironmentFile= (whose settings win, as in
 // systemd). at is the directive that set the repository, if any, or the
 // one that gave reason.
-func (u *unit) environment() (env [][2]string, at place, reason string) {
+func (u *unit) environment() (env [][2]string, at place, reason Note) {
 	for _, d := range u.environ {
 		words, err := splitQuoted(d.value)
 		if err != nil {
-			return nil, d.place, "Environment= has an unterminated quote"
+			return nil, d.place, newNote(SkipEnvQuote, "Environment= has an unterminated quote")
 		}
 		for _, w := range words {
 			k, v, ok := strings.Cut(w, "=")
@@ -249,7 +250,7 @@ func (u *unit) environment() (env [][2]string, at place, reason string) {
 			}
 			v, bad := expandSpecifiers(v, u.home)
 			if bad != "" && resticVar(k) {
-				return nil, d.place, fmt.Sprintf("%s uses the systemd specifier %s, which lockwatch does not resolve", k, bad)
+				return nil, d.place, newNote(SkipEnvSpecifier, fmt.Sprintf("%s uses the systemd specifier %s, which lockwatch does not resolve", k, bad), "Name", k, "Specifier", bad)
 			}
 			env = append(env, [2]string{k, v})
 			if isRepositoryVar(k) {
@@ -261,7 +262,7 @@ func (u *unit) environment() (env [][2]string, at place, reason string) {
 		p, optional := strings.CutPrefix(d.value, "-")
 		p, bad := expandSpecifiers(p, u.home)
 		if bad != "" {
-			return nil, d.place, fmt.Sprintf("EnvironmentFile uses the systemd specifier %s, which lockwatch does not resolve", bad)
+			return nil, d.place, newNote(SkipEnvFileSpecifier, fmt.Sprintf("EnvironmentFile uses the systemd specifier %s, which lockwatch does not resolve", bad), "Specifier", bad)
 		}
 		data, err := readFile(p)
 		if err != nil {
@@ -279,7 +280,7 @@ func (u *unit) environment() (env [][2]string, at place, reason string) {
 			}
 		}
 	}
-	return env, at, ""
+	return env, at, Note{}
 }
 
 // expandFlags resolves specifiers in the flag values of c; bad names one

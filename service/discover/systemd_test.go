@@ -39,11 +39,11 @@ func TestReadSystemdUnit(t *testing.T) {
 			Repository: "sftp:backup@nas.lan:/srv/restic/server", PasswordFile: "/etc/restic/nas.pw",
 		}}},
 	}, {
-		"testdata/systemd/system/restic@.service", want{skipped: []Skipped{{SourceSystemd, "testdata/systemd/system/restic@.service", 7,
-			"restic's flags use the systemd specifier %i, which lockwatch does not resolve"}}},
+		"testdata/systemd/system/restic@.service", want{skipped: []Skipped{{Source: SourceSystemd, File: "testdata/systemd/system/restic@.service", Line: 7,
+			Reason: "restic's flags use the systemd specifier %i, which lockwatch does not resolve"}}},
 	}, {
-		"testdata/systemd/system/restic-script.service", want{skipped: []Skipped{{SourceSystemd, "testdata/systemd/system/restic-script.service", 6,
-			"mentions restic, but its settings may be in a file that could not be read (EnvironmentFile /nonexistent/lockwatch-test/restic.env could not be read: no such file or directory)"}}},
+		"testdata/systemd/system/restic-script.service", want{skipped: []Skipped{{Source: SourceSystemd, File: "testdata/systemd/system/restic-script.service", Line: 6,
+			Reason: "mentions restic, but its settings may be in a file that could not be read (EnvironmentFile /nonexistent/lockwatch-test/restic.env could not be read: no such file or directory)"}}},
 	}, {
 		// systemctl edit's override.conf moves the repository: the drop-in,
 		// read after the unit, wins and is where the repository is named.
