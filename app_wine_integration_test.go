@@ -127,7 +127,7 @@ func TestWindowsTrayUnderWine(t *testing.T) {
 		return code == 1 && strings.Contains(out, "orphaned")
 	})
 
-	menu := panel.OpenIconMenu(t, 1, 3, 10*time.Second)
+	menu := panel.OpenIconMenu(t, 1, 3, 20*time.Second)
 	if menu.H < 100 {
 		t.Errorf("the menu Wine drew is %dx%d: too small for lockwatch's whole menu", menu.W, menu.H)
 	}

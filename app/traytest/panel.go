@@ -498,11 +498,22 @@ func (s *Session) WaitPopup(t testing.TB, before []XWindow, timeout time.Duratio
 // first click on a freshly docked icon was once lost (the icon drawn, the
 // Win32 menu never shown), and a person would simply click again. Each
 // repeated click is logged, so a tray that needs one shows in the output.
+// A popup counts whenever it comes: every wait compares with the windows
+// from before the first click, and a popup that came late, just before a
+// repeated click would be made, is taken instead of that click (which
+// would close it).
 func (p *Panel) OpenIconMenu(t testing.TB, button, tries int, each time.Duration) XWindow {
 	t.Helper()
+	before := p.s.TopWindows(t)
 	var last []XWindow
 	for try := 1; try <= tries; try++ {
-		before := p.s.TopWindows(t)
+		if try > 1 {
+			found, windows, ok := p.s.waitPopup(t, before, 0)
+			if ok {
+				return found
+			}
+			last = windows
+		}
 		p.ClickIcon(t, button)
 		found, windows, ok := p.s.waitPopup(t, before, each)
 		if ok {
