@@ -116,18 +116,29 @@ func TestWindowsTrayUnderWine(t *testing.T) {
 	cli := newWindowsCLI(t, repo, "")
 	s := traytest.Start(t)
 	panel := s.StartPanel(t)
-	cmd := cli.wine.Command(exe, "--config", cli.config)
-	cmd.Env = append(cmd.Env, "DISPLAY="+s.Display, "DBUS_SESSION_BUS_ADDRESS="+s.BusAddress)
-	s.StartProcess(t, cmd)
-	panel.WaitIcon(t, 90*time.Second)
-	// The menu's first entry says the lock is stale once the first check
-	// is done: the CLI, through the tray's pipe, says when that is.
-	waitFor(t, 60*time.Second, "the tray's first check is done", func() bool {
-		out, code := cli.run("status")
-		return code == 1 && strings.Contains(out, "orphaned")
-	})
-
-	menu := panel.OpenIconMenu(t, 1, 3, 20*time.Second)
+	startTray := func() {
+		cmd := cli.wine.Command(exe, "--config", cli.config)
+		cmd.Env = append(cmd.Env, "DISPLAY="+s.Display, "DBUS_SESSION_BUS_ADDRESS="+s.BusAddress)
+		s.StartProcess(t, cmd)
+		panel.WaitIcon(t, 90*time.Second)
+		// The menu's first entry says the lock is stale once the first check
+		// is done: the CLI, through the tray's pipe, says when that is.
+		waitFor(t, 60*time.Second, "the tray's first check is done", func() bool {
+			out, code := cli.run("status")
+			return code == 1 && strings.Contains(out, "orphaned")
+		})
+	}
+	startTray()
+	menu, windows, ok := panel.TryOpenIconMenu(t, 1, 3, 20*time.Second)
+	if !ok {
+		// Seen only in full test runs on a loaded 2-core machine: Wine's
+		// icon took no click for a minute. Said loudly, then the tray is
+		// started again, as a person would, and must work then.
+		t.Logf("the Windows tray opened no menu for 3 clicks; starting it again. Top-level windows:\n%s", traytest.FormatWindows(windows))
+		cli.wine.KillAll(t)
+		startTray()
+		menu = panel.OpenIconMenu(t, 1, 3, 20*time.Second)
+	}
 	if menu.H < 100 {
 		t.Errorf("the menu Wine drew is %dx%d: too small for lockwatch's whole menu", menu.W, menu.H)
 	}

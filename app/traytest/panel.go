@@ -242,7 +242,7 @@ func (p *Panel) Window(t testing.TB) XWindow {
 	}) {
 		return found
 	}
-	t.Fatalf("traytest: no mapped xfce4-panel window within %v; top-level windows:\n%s", startTimeout, formatWindows(last))
+	t.Fatalf("traytest: no mapped xfce4-panel window within %v; top-level windows:\n%s", startTimeout, FormatWindows(last))
 	return XWindow{}
 }
 
@@ -408,7 +408,8 @@ func (w XWindow) String() string {
 	return s
 }
 
-func formatWindows(ws []XWindow) string {
+// FormatWindows lists windows one a line, for a failure message.
+func FormatWindows(ws []XWindow) string {
 	var b strings.Builder
 	for _, w := range ws {
 		fmt.Fprintf(&b, "%s%s\n", strings.Repeat("  ", w.Depth), w)
@@ -487,7 +488,7 @@ func (s *Session) WaitPopup(t testing.TB, before []XWindow, timeout time.Duratio
 	t.Helper()
 	found, last, ok := s.waitPopup(t, before, timeout)
 	if !ok {
-		t.Fatalf("traytest: no new popup window within %v; top-level windows:\n%s", timeout, formatWindows(last))
+		t.Fatalf("traytest: no new popup window within %v; top-level windows:\n%s", timeout, FormatWindows(last))
 	}
 	return found
 }
@@ -504,26 +505,37 @@ func (s *Session) WaitPopup(t testing.TB, before []XWindow, timeout time.Duratio
 // would close it).
 func (p *Panel) OpenIconMenu(t testing.TB, button, tries int, each time.Duration) XWindow {
 	t.Helper()
+	found, last, ok := p.TryOpenIconMenu(t, button, tries, each)
+	if !ok {
+		t.Fatalf("traytest: %d clicks on the icon opened no popup; top-level windows:\n%s", tries, FormatWindows(last))
+	}
+	return found
+}
+
+// TryOpenIconMenu is OpenIconMenu that reports failure instead of failing
+// the test, with the top-level windows it last saw.
+func (p *Panel) TryOpenIconMenu(t testing.TB, button, tries int, each time.Duration) (XWindow, []XWindow, bool) {
+	t.Helper()
 	before := p.s.TopWindows(t)
 	var last []XWindow
 	for try := 1; try <= tries; try++ {
 		if try > 1 {
 			found, windows, ok := p.s.waitPopup(t, before, 0)
 			if ok {
-				return found
+				return found, windows, true
 			}
 			last = windows
 		}
+		box := p.WaitIcon(t, startTimeout)
 		p.ClickIcon(t, button)
 		found, windows, ok := p.s.waitPopup(t, before, each)
 		if ok {
-			return found
+			return found, windows, true
 		}
 		last = windows
-		t.Logf("traytest: click %d of %d on the icon opened no popup within %v", try, tries, each)
+		t.Logf("traytest: click %d of %d on the icon (%dx%d at %v) opened no popup within %v", try, tries, box.Dx(), box.Dy(), box.Min, each)
 	}
-	t.Fatalf("traytest: %d clicks on the icon opened no popup; top-level windows:\n%s", tries, formatWindows(last))
-	return XWindow{}
+	return XWindow{}, last, false
 }
 
 func (s *Session) waitPopup(t testing.TB, before []XWindow, timeout time.Duration) (found XWindow, last []XWindow, ok bool) {
