@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/lockwatch/lockwatch/service/check"
-	"github.com/lockwatch/lockwatch/service/lock"
 	"github.com/lockwatch/lockwatch/service/store"
 )
 
@@ -44,7 +43,7 @@ func LockCounts(locks []check.LockStatus) string {
 // 1 live" (the facts map a verdict to its count).
 func lockCounts(counts map[string]string) string {
 	var parts []string
-	for _, v := range []lock.Verdict{lock.Orphaned, lock.Expired, lock.Unrefreshed, lock.Invalid, lock.Live, lock.Fresh, check.Unread} {
+	for _, v := range check.SummaryVerdicts {
 		if n, _ := strconv.Atoi(counts[string(v)]); n > 0 {
 			parts = append(parts, lang.N("{{.Count}} {{.Verdict}}", n, facts{"Count": n, "Verdict": VerdictName(v)}))
 		}

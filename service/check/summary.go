@@ -44,8 +44,9 @@ const (
 	// A failed state's detail is its FailureWhy.
 )
 
-// summaryVerdicts is the order a summary counts locks in: the worst first.
-var summaryVerdicts = []lock.Verdict{lock.Orphaned, lock.Expired, lock.Unrefreshed, lock.Invalid, lock.Live, lock.Fresh, Unread}
+// SummaryVerdicts is the order a summary counts locks in, the worst first:
+// the app counts in the same order, so that its English is the CLI's.
+var SummaryVerdicts = []lock.Verdict{lock.Orphaned, lock.Expired, lock.Unrefreshed, lock.Invalid, lock.Live, lock.Fresh, Unread}
 
 // Summary is a repository's state in a few words for the history, in
 // English ("1 orphaned, 1 live", the error, why it failed) and as message
@@ -63,7 +64,7 @@ func Summary(st RepoStatus) (string, []lock.Why) {
 	}
 	var parts []string
 	facts := map[string]string{}
-	for _, v := range summaryVerdicts {
+	for _, v := range SummaryVerdicts {
 		if n[v] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
 			facts[string(v)] = strconv.Itoa(n[v])
