@@ -171,7 +171,7 @@ func (o watcherObject) RegisterStatusNotifierItem(sender dbus.Sender, service st
 	list := w.listLocked()
 	w.mu.Unlock()
 
-	w.props.SetMust(WatcherIface, "RegisteredStatusNotifierItems", list)
+	w.setItems(list)
 	_ = w.conn.Emit(WatcherPath, WatcherIface+".StatusNotifierItemRegistered", it.String())
 	return nil
 }
@@ -219,7 +219,7 @@ func (w *Watcher) watchNames(sigs <-chan *dbus.Signal) {
 		if len(gone) == 0 {
 			continue
 		}
-		w.props.SetMust(WatcherIface, "RegisteredStatusNotifierItems", list)
+		w.setItems(list)
 		for _, it := range gone {
 			it.once.Do(func() { close(it.gone) })
 			_ = w.conn.Emit(WatcherPath, WatcherIface+".StatusNotifierItemUnregistered", it.String())
@@ -401,4 +401,11 @@ func variantString(t testing.TB, name string, v dbus.Variant) string {
 		t.Fatalf("traytest: property %s is %s, not a string", name, v.Signature())
 	}
 	return s
+}
+
+// setItems publishes the registered items. It cannot fail but for a
+// closed connection, when the session is ending: SetMust panicked then (a
+// name lost while the test closed the bus), which took the test binary down.
+func (w *Watcher) setItems(list []string) {
+	_ = w.props.Set(WatcherIface, "RegisteredStatusNotifierItems", dbus.MakeVariant(list))
 }
